@@ -1,0 +1,68 @@
+"""`claimtag annotations ...`: validate, describe and extend the corpus."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from annotations.extend import add_drafts
+from annotations.internal.near_duplicates import DEFAULT_THRESHOLD, near_duplicate_pairs
+from annotations.schema import DEFAULT_CORPUS, load_corpus, sentence_rows
+from annotations.stats import corpus_stats
+from annotations.validate import validate_corpus
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("annotations", help="validate, describe and extend the annotated corpus")
+    commands = parser.add_subparsers(dest="annotations_command", required=True)
+
+    validate = commands.add_parser("validate", help="check the corpus; exit 1 on any problem")
+    validate.add_argument("corpus", nargs="?", default=str(DEFAULT_CORPUS))
+    validate.add_argument("--near-duplicate-threshold", type=float, default=DEFAULT_THRESHOLD,
+                          help="cosine of character n-gram TF-IDF at which two sentences are near-duplicates")
+    validate.set_defaults(func=_validate)
+
+    stats = commands.add_parser("stats", help="print label distributions per split, conflict and style")
+    stats.add_argument("corpus", nargs="?", default=str(DEFAULT_CORPUS))
+    stats.set_defaults(func=_stats)
+
+    duplicates = commands.add_parser("duplicates", help="list near-duplicate sentence pairs")
+    duplicates.add_argument("corpus", nargs="?", default=str(DEFAULT_CORPUS))
+    duplicates.add_argument("--threshold", type=float, default=DEFAULT_THRESHOLD)
+    duplicates.set_defaults(func=_duplicates)
+
+    add = commands.add_parser("add", help="append drafted articles (paragraphs of [text, label]) to the corpus")
+    add.add_argument("drafts", nargs="+", help="draft JSONL files, one article per line")
+    add.add_argument("--corpus", default=str(DEFAULT_CORPUS))
+    add.add_argument("--seed", type=int, default=13)
+    add.set_defaults(func=_add)
+
+
+def _validate(args: argparse.Namespace) -> int:
+    report = validate_corpus(args.corpus, near_duplicate_threshold=args.near_duplicate_threshold)
+    for problem in report.problems:
+        print(problem, file=sys.stderr)
+    print(f"{args.corpus}: {report.articles} articles, {report.sentences} sentences, "
+          f"{report.near_duplicate_share:.2%} near-duplicate sentences, {len(report.problems)} problem(s)")
+    return 0 if report.ok else 1
+
+
+def _stats(args: argparse.Namespace) -> int:
+    print(corpus_stats(load_corpus(args.corpus)))
+    return 0
+
+
+def _duplicates(args: argparse.Namespace) -> int:
+    rows = sentence_rows(load_corpus(args.corpus))
+    pairs = near_duplicate_pairs([r["text"] for r in rows], threshold=args.threshold)
+    for i, j, score in sorted(pairs, key=lambda p: -p[2]):
+        print(f"{score:.3f}\t{rows[i]['id']}\t{rows[j]['id']}\n\t{rows[i]['text']}\n\t{rows[j]['text']}")
+    print(f"{len(pairs)} pair(s) at cosine >= {args.threshold}")
+    return 0
+
+
+def _add(args: argparse.Namespace) -> int:
+    new = add_drafts(args.corpus, args.drafts, seed=args.seed)
+    splits = {s: sum(a.split == s for a in new) for s in ("train", "dev", "test")}
+    print(f"added {len(new)} articles to {args.corpus}: {splits}")
+    return 0

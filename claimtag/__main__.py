@@ -1,0 +1,3 @@
+from claimtag.cli import main
+
+raise SystemExit(main())
