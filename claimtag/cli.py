@@ -8,9 +8,9 @@ import sys
 
 from annotations.schema import CorpusFormatError
 
-# each module exposes register(subparsers); imported lazily so that `claimtag annotations`
-# does not pay for importing torch
-_COMMAND_MODULES = ("annotations.cli",)
+# each module exposes register(subparsers); the heavy imports (torch, transformers) happen
+# inside the commands, so that `claimtag annotations` starts fast
+_COMMAND_MODULES = ("annotations.cli", "training.cli", "eval.cli")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -42,3 +42,28 @@ def corpus_path(tmp_path: Path, articles: list[Article]) -> Path:
     path = tmp_path / "corpus.jsonl"
     save_corpus(articles, path)
     return path
+
+
+def _write_tiny_bert(folder: Path, words: list[str]) -> Path:
+    """A randomly initialised 1-layer BERT with a word-level vocabulary, saved as a HF folder."""
+    import transformers
+    from transformers import BertConfig, BertModel, BertTokenizerFast
+
+    transformers.set_seed(0)
+    folder.mkdir(parents=True, exist_ok=True)
+    vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *sorted(set(words))]
+    (folder / "vocab.txt").write_text("\n".join(vocab) + "\n", encoding="utf-8")
+    BertTokenizerFast(vocab_file=str(folder / "vocab.txt"), do_lower_case=True).save_pretrained(folder)
+    config = BertConfig(vocab_size=len(vocab), hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
+                        intermediate_size=32, max_position_embeddings=128)
+    BertModel(config).save_pretrained(folder)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def tiny_bert(tmp_path_factory) -> Path:
+    """Base-model folder of a tiny random BERT whose vocabulary covers the fixture corpus."""
+    import re
+
+    words = {w for a in make_articles() for s in a.sentences for w in re.findall(r"\w+|[^\w\s]", s.text.lower())}
+    return _write_tiny_bert(tmp_path_factory.mktemp("tiny-bert"), sorted(words))
