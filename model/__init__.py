@@ -1,0 +1,6 @@
+"""claimtag's inference library: segmentation and tagging with calibrated scores."""
+
+from model.segment import Span, segment
+from model.tagger import TaggedArticle, TaggedSentence, Tagger
+
+__all__ = ["Span", "segment", "TaggedArticle", "TaggedSentence", "Tagger"]

@@ -1,0 +1,84 @@
+"""The inference library: load a run, segment articles, tag sentences with calibrated scores."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Sequence
+
+from annotations.schema import LABELS
+from model.inference import predict_logits, softmax
+from model.segment import segment
+
+
+@dataclass
+class TaggedSentence:
+    """One sentence: its text, offsets into the input, label, confidence and every label's
+    calibrated probability. ``truncated`` says the model saw only its first tokens."""
+
+    text: str
+    start: int
+    end: int
+    label: str
+    confidence: float
+    scores: dict[str, float]
+    truncated: bool = False
+
+
+@dataclass
+class TaggedArticle:
+    sentences: list[TaggedSentence] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), ensure_ascii=False)
+
+
+class Tagger:
+    """A trained claimtag run (or any HF classification folder with claimtag's labels)."""
+
+    def __init__(self, model, tokenizer, *, max_length: int = 128, batch_size: int = 64):
+        self.model = model.eval()
+        self.tokenizer = tokenizer
+        self.max_length = max_length
+        self.batch_size = batch_size
+        self.labels = [model.config.id2label[i] for i in range(model.config.num_labels)]
+        if sorted(self.labels) != sorted(LABELS):
+            raise ValueError(f"model labels {self.labels} are not claimtag's labels {list(LABELS)}")
+
+    @classmethod
+    def load(cls, path: str | Path, *, batch_size: int = 64, threads: int | None = None) -> "Tagger":
+        import torch
+        from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+        path = Path(path)
+        if not (path / "config.json").exists():
+            raise FileNotFoundError(f"{path}: no model here (config.json missing); train one with `claimtag train`")
+        torch.set_num_threads(threads or os.cpu_count() or 1)
+        model = AutoModelForSequenceClassification.from_pretrained(path)
+        max_length = int((getattr(model.config, "claimtag", None) or {}).get("max_length", 128))
+        return cls(model, AutoTokenizer.from_pretrained(path), max_length=max_length, batch_size=batch_size)
+
+    def tag_sentences(self, sentences: Sequence[str]) -> list[TaggedSentence]:
+        """Tag pre-split sentences; offsets are within each sentence (0 to its length)."""
+        return self._tag([(s, 0, len(s)) for s in sentences])
+
+    def tag_article(self, text: str) -> TaggedArticle:
+        """Segment ``text`` and tag every sentence, with offsets into ``text``."""
+        return TaggedArticle(self._tag([(text[s.start:s.end], s.start, s.end) for s in segment(text)]))
+
+    def _tag(self, items: list[tuple[str, int, int]]) -> list[TaggedSentence]:
+        logits, truncated = predict_logits(self.model, self.tokenizer, [t for t, _, _ in items],
+                                           batch_size=self.batch_size, max_length=self.max_length)
+        probs = softmax(logits)
+        results = []
+        for (text, start, end), p, cut in zip(items, probs, truncated):
+            best = int(p.argmax())
+            results.append(TaggedSentence(
+                text=text, start=start, end=end, label=self.labels[best], confidence=float(p[best]),
+                scores={label: float(x) for label, x in zip(self.labels, p)}, truncated=bool(cut)))
+        return results
