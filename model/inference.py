@@ -9,38 +9,42 @@ from __future__ import annotations
 from typing import Callable, Sequence
 
 import numpy as np
-import torch
+
+from model.backends import Forward, torch_forward
 
 
 def predict_logits(
-    model: torch.nn.Module, tokenizer, texts: Sequence[str], *, batch_size: int = 64,
+    model, tokenizer, texts: Sequence[str], *, batch_size: int = 64,
     max_length: int = 128, progress: Callable[[int], None] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Logits for every text, and whether each text was truncated.
+
+    ``model`` is a torch sequence classifier or any :class:`model.backends.Forward`.
 
     Returns
     -------
     logits : ndarray of shape (n_texts, n_labels), float32
     truncated : ndarray of shape (n_texts,), bool
     """
-    n_labels = model.config.num_labels
+    forward: Forward = torch_forward(model) if hasattr(model, "config") else model
     if not texts:
-        return np.zeros((0, n_labels), dtype=np.float32), np.zeros(0, dtype=bool)
+        return np.zeros((0, 0), dtype=np.float32), np.zeros(0, dtype=bool)
     # tokenise once, untruncated, to know which texts are too long; then cut them keeping
     # the closing special token ([SEP] for BERT, </s> for RoBERTa)
     encoded = tokenizer(list(texts), truncation=False, add_special_tokens=True)["input_ids"]
     truncated = np.array([len(ids) > max_length for ids in encoded])
     encoded = [ids[:max_length - 1] + ids[-1:] if len(ids) > max_length else ids for ids in encoded]
     order = np.argsort([len(ids) for ids in encoded], kind="stable")
-    logits = np.empty((len(texts), n_labels), dtype=np.float32)
-    model.eval()
-    with torch.inference_mode():
-        for start in range(0, len(texts), batch_size):
-            index = order[start:start + batch_size]
-            batch = tokenizer.pad({"input_ids": [encoded[i] for i in index]}, return_tensors="pt")
-            logits[index] = model(**batch).logits.float().numpy()
-            if progress:
-                progress(len(index))
+    logits: np.ndarray | None = None
+    for start in range(0, len(texts), batch_size):
+        index = order[start:start + batch_size]
+        batch = tokenizer.pad({"input_ids": [encoded[i] for i in index]}, return_tensors="np")
+        out = forward(batch["input_ids"].astype(np.int64), batch["attention_mask"].astype(np.int64))
+        if logits is None:
+            logits = np.empty((len(texts), out.shape[-1]), dtype=np.float32)
+        logits[index] = out
+        if progress:
+            progress(len(index))
     return logits, truncated
 
 

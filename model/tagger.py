@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Sequence
 
 from annotations.schema import LABELS
+from model.backends import Forward, load_forward
 from model.inference import predict_logits, softmax
 from model.segment import segment
 
@@ -41,27 +41,31 @@ class TaggedArticle:
 class Tagger:
     """A trained claimtag run (or any HF classification folder with claimtag's labels)."""
 
-    def __init__(self, model, tokenizer, *, max_length: int = 128, batch_size: int = 64):
-        self.model = model.eval()
+    def __init__(self, forward: Forward, tokenizer, labels: Sequence[str], *, max_length: int = 128,
+                 batch_size: int = 64):
+        if sorted(labels) != sorted(LABELS):
+            raise ValueError(f"model labels {list(labels)} are not claimtag's labels {list(LABELS)}")
+        self.forward = forward
         self.tokenizer = tokenizer
+        self.labels = list(labels)
         self.max_length = max_length
         self.batch_size = batch_size
-        self.labels = [model.config.id2label[i] for i in range(model.config.num_labels)]
-        if sorted(self.labels) != sorted(LABELS):
-            raise ValueError(f"model labels {self.labels} are not claimtag's labels {list(LABELS)}")
 
     @classmethod
-    def load(cls, path: str | Path, *, batch_size: int = 64, threads: int | None = None) -> "Tagger":
-        import torch
-        from transformers import AutoModelForSequenceClassification, AutoTokenizer
+    def load(cls, path: str | Path, *, backend: str = "torch", batch_size: int = 64,
+             threads: int | None = None) -> "Tagger":
+        """Load a run folder (or any HF classification folder with claimtag's labels) on one of
+        :data:`model.backends.BACKENDS`."""
+        from transformers import AutoConfig, AutoTokenizer
 
         path = Path(path)
         if not (path / "config.json").exists():
             raise FileNotFoundError(f"{path}: no model here (config.json missing); train one with `claimtag train`")
-        torch.set_num_threads(threads or os.cpu_count() or 1)
-        model = AutoModelForSequenceClassification.from_pretrained(path)
-        max_length = int((getattr(model.config, "claimtag", None) or {}).get("max_length", 128))
-        return cls(model, AutoTokenizer.from_pretrained(path), max_length=max_length, batch_size=batch_size)
+        config = AutoConfig.from_pretrained(path)
+        labels = [config.id2label[i] for i in range(config.num_labels)]
+        max_length = int((getattr(config, "claimtag", None) or {}).get("max_length", 128))
+        return cls(load_forward(path, backend, threads=threads), AutoTokenizer.from_pretrained(path), labels,
+                   max_length=max_length, batch_size=batch_size)
 
     def tag_sentences(self, sentences: Sequence[str]) -> list[TaggedSentence]:
         """Tag pre-split sentences; offsets are within each sentence (0 to its length)."""
@@ -69,10 +73,18 @@ class Tagger:
 
     def tag_article(self, text: str) -> TaggedArticle:
         """Segment ``text`` and tag every sentence, with offsets into ``text``."""
-        return TaggedArticle(self._tag([(text[s.start:s.end], s.start, s.end) for s in segment(text)]))
+        return self.tag_articles([text])[0]
+
+    def tag_articles(self, texts: Sequence[str]) -> list[TaggedArticle]:
+        """Tag several articles at once: their sentences share length-sorted batches."""
+        items = [[(text[s.start:s.end], s.start, s.end) for s in segment(text)] for text in texts]
+        tagged = iter(self._tag([item for article in items for item in article]))
+        return [TaggedArticle([next(tagged) for _ in article]) for article in items]
 
     def _tag(self, items: list[tuple[str, int, int]]) -> list[TaggedSentence]:
-        logits, truncated = predict_logits(self.model, self.tokenizer, [t for t, _, _ in items],
+        if not items:
+            return []
+        logits, truncated = predict_logits(self.forward, self.tokenizer, [t for t, _, _ in items],
                                            batch_size=self.batch_size, max_length=self.max_length)
         probs = softmax(logits)
         results = []

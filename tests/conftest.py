@@ -67,3 +67,22 @@ def tiny_bert(tmp_path_factory) -> Path:
 
     words = {w for a in make_articles() for s in a.sentences for w in re.findall(r"\w+|[^\w\s]", s.text.lower())}
     return _write_tiny_bert(tmp_path_factory.mktemp("tiny-bert"), sorted(words))
+
+
+@pytest.fixture(scope="session")
+def tiny_run(tmp_path_factory, tiny_bert) -> Path:
+    """A run-like folder: the tiny BERT with a randomly initialised 5-label head."""
+    import transformers
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+    from annotations.schema import LABELS
+
+    transformers.set_seed(0)
+    folder = tmp_path_factory.mktemp("tiny-run")
+    model = AutoModelForSequenceClassification.from_pretrained(
+        tiny_bert, num_labels=len(LABELS), id2label=dict(enumerate(LABELS)),
+        label2id={label: i for i, label in enumerate(LABELS)})
+    model.config.claimtag = {"max_length": 32}
+    model.save_pretrained(folder)
+    AutoTokenizer.from_pretrained(tiny_bert).save_pretrained(folder)
+    return folder

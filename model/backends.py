@@ -1,0 +1,124 @@
+"""Forward passes of a run on CPU, one per backend, all with the same interface:
+``forward(input_ids, attention_mask) -> logits`` on NumPy arrays.
+
+- ``torch``: fp32, the reference.
+- ``bf16``: fp32 weights, bfloat16 autocast; about 1.9x fp32 on AVX-512 BF16 CPUs with
+  outputs nearly identical to fp32 (MACHINE-NOTES).
+- ``int8``: torch dynamic int8 quantisation of the encoder's linear layers (the head, which
+  carries the calibration temperature, stays fp32). Fast, but measure its accuracy.
+- ``onnx``: ONNX Runtime on the graph written by ``claimtag export`` (``RUN/onnx/model.onnx``).
+"""
+
+from __future__ import annotations
+
+import inspect
+import os
+import warnings
+from pathlib import Path
+from typing import Callable, Protocol
+
+import numpy as np
+
+BACKENDS = ("torch", "bf16", "int8", "onnx")
+ONNX_FILE = Path("onnx") / "model.onnx"
+
+
+class Forward(Protocol):
+    def __call__(self, input_ids: np.ndarray, attention_mask: np.ndarray) -> np.ndarray: ...
+
+
+def load_forward(run_dir: str | Path, backend: str = "torch", *, threads: int | None = None,
+                 model=None) -> Forward:
+    """A forward function of ``run_dir`` on ``backend``; ``model`` reuses a loaded torch model."""
+    if backend not in BACKENDS:
+        raise ValueError(f"unknown backend {backend!r}; choose from {', '.join(BACKENDS)}")
+    threads = threads or os.cpu_count() or 1
+    if backend == "onnx":
+        return _onnx_forward(Path(run_dir) / ONNX_FILE, threads)
+    import torch
+    from transformers import AutoModelForSequenceClassification
+
+    torch.set_num_threads(threads)
+    model = (model or AutoModelForSequenceClassification.from_pretrained(run_dir)).eval()
+    if backend == "int8":
+        model = quantize_int8(model)
+    return _torch_forward(model, bf16=backend == "bf16")
+
+
+def torch_forward(model, *, bf16: bool = False) -> Forward:
+    """Wrap a loaded torch sequence classifier as a :class:`Forward`."""
+    return _torch_forward(model, bf16=bf16)
+
+
+def _torch_forward(model, *, bf16: bool) -> Forward:
+    import torch
+
+    def forward(input_ids: np.ndarray, attention_mask: np.ndarray) -> np.ndarray:
+        with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+            logits = model(input_ids=torch.from_numpy(input_ids), attention_mask=torch.from_numpy(attention_mask)).logits
+        return logits.float().numpy()
+
+    return forward
+
+
+def quantize_int8(model):
+    """Dynamic int8 quantisation of every linear layer but the classification head."""
+    import torch
+    from torch.ao.quantization import quantize_dynamic
+
+    from training.calibration import classifier_head
+
+    head = classifier_head(model)
+    names = {name for name, module in model.named_modules()
+             if isinstance(module, torch.nn.Linear) and module is not head}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # torch's deprecation notice for quantised tensors
+        return quantize_dynamic(model, names, dtype=torch.qint8)
+
+
+def _onnx_forward(path: Path, threads: int) -> Forward:
+    if not path.exists():
+        raise FileNotFoundError(f"{path}: no ONNX model; create it with `claimtag export --model RUN`")
+    import onnxruntime
+
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    session = onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+    inputs = {i.name for i in session.get_inputs()}
+
+    def forward(input_ids: np.ndarray, attention_mask: np.ndarray) -> np.ndarray:
+        feed = {"input_ids": input_ids, "attention_mask": attention_mask}
+        if "token_type_ids" in inputs:
+            feed["token_type_ids"] = np.zeros_like(input_ids)
+        return session.run(["logits"], feed)[0]
+
+    return forward
+
+
+def export_onnx(run_dir: str | Path, *, quantize: bool = False) -> Path:
+    """Export ``run_dir`` to ``run_dir/onnx/model.onnx`` (legacy exporter, dynamic batch and
+    sequence axes); with ``quantize`` also apply ONNX Runtime dynamic int8 quantisation."""
+    import torch
+    from transformers import AutoModelForSequenceClassification
+
+    run_dir = Path(run_dir)
+    target = run_dir / ONNX_FILE
+    target.parent.mkdir(parents=True, exist_ok=True)
+    model = AutoModelForSequenceClassification.from_pretrained(run_dir).eval()
+    accepted = inspect.signature(model.forward).parameters
+    names = [n for n in ("input_ids", "attention_mask", "token_type_ids") if n in accepted]
+    dummy = {name: torch.ones((2, 8), dtype=torch.long) for name in names}
+    fp32 = target.with_name("model-fp32.onnx") if quantize else target
+    with torch.inference_mode():
+        torch.onnx.export(
+            model, (dummy,), str(fp32), dynamo=False, input_names=names, output_names=["logits"],
+            dynamic_axes={name: {0: "batch", 1: "sequence"} for name in names} | {"logits": {0: "batch"}},
+            opset_version=17,
+        )
+    if quantize:
+        from onnxruntime.quantization import QuantType, quantize_dynamic
+
+        quantize_dynamic(str(fp32), str(target), weight_type=QuantType.QInt8)
+        fp32.unlink()
+    return target
