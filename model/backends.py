@@ -7,6 +7,8 @@
 - ``int8``: torch dynamic int8 quantisation of the encoder's linear layers (the head, which
   carries the calibration temperature, stays fp32). Fast, but measure its accuracy.
 - ``onnx``: ONNX Runtime on the graph written by ``claimtag export`` (``RUN/onnx/model.onnx``).
+- ``onnx-int8``: the same graph after ONNX Runtime dynamic int8 quantisation
+  (``RUN/onnx/model-int8.onnx``, written by ``claimtag export --quantize``).
 """
 
 from __future__ import annotations
@@ -19,8 +21,8 @@ from typing import Callable, Protocol
 
 import numpy as np
 
-BACKENDS = ("torch", "bf16", "int8", "onnx")
-ONNX_FILE = Path("onnx") / "model.onnx"
+BACKENDS = ("torch", "bf16", "int8", "onnx", "onnx-int8")
+ONNX_FILES = {"onnx": Path("onnx") / "model.onnx", "onnx-int8": Path("onnx") / "model-int8.onnx"}
 
 
 class Forward(Protocol):
@@ -33,8 +35,8 @@ def load_forward(run_dir: str | Path, backend: str = "torch", *, threads: int | 
     if backend not in BACKENDS:
         raise ValueError(f"unknown backend {backend!r}; choose from {', '.join(BACKENDS)}")
     threads = threads or os.cpu_count() or 1
-    if backend == "onnx":
-        return _onnx_forward(Path(run_dir) / ONNX_FILE, threads)
+    if backend in ONNX_FILES:
+        return _onnx_forward(Path(run_dir) / ONNX_FILES[backend], threads)
     import torch
     from transformers import AutoModelForSequenceClassification
 
@@ -78,7 +80,7 @@ def quantize_int8(model):
 
 def _onnx_forward(path: Path, threads: int) -> Forward:
     if not path.exists():
-        raise FileNotFoundError(f"{path}: no ONNX model; create it with `claimtag export --model RUN`")
+        raise FileNotFoundError(f"{path}: no ONNX model; create it with `claimtag export --model RUN [--quantize]`")
     import onnxruntime
 
     options = onnxruntime.SessionOptions()
@@ -96,29 +98,30 @@ def _onnx_forward(path: Path, threads: int) -> Forward:
     return forward
 
 
-def export_onnx(run_dir: str | Path, *, quantize: bool = False) -> Path:
+def export_onnx(run_dir: str | Path, *, quantize: bool = False) -> list[Path]:
     """Export ``run_dir`` to ``run_dir/onnx/model.onnx`` (legacy exporter, dynamic batch and
-    sequence axes); with ``quantize`` also apply ONNX Runtime dynamic int8 quantisation."""
+    sequence axes); with ``quantize`` also write ONNX Runtime's dynamic int8 quantisation of it
+    to ``model-int8.onnx``. Returns the files written."""
     import torch
     from transformers import AutoModelForSequenceClassification
 
     run_dir = Path(run_dir)
-    target = run_dir / ONNX_FILE
+    target = run_dir / ONNX_FILES["onnx"]
     target.parent.mkdir(parents=True, exist_ok=True)
     model = AutoModelForSequenceClassification.from_pretrained(run_dir).eval()
     accepted = inspect.signature(model.forward).parameters
     names = [n for n in ("input_ids", "attention_mask", "token_type_ids") if n in accepted]
     dummy = {name: torch.ones((2, 8), dtype=torch.long) for name in names}
-    fp32 = target.with_name("model-fp32.onnx") if quantize else target
     with torch.inference_mode():
         torch.onnx.export(
-            model, (dummy,), str(fp32), dynamo=False, input_names=names, output_names=["logits"],
+            model, (dummy,), str(target), dynamo=False, input_names=names, output_names=["logits"],
             dynamic_axes={name: {0: "batch", 1: "sequence"} for name in names} | {"logits": {0: "batch"}},
             opset_version=17,
         )
-    if quantize:
-        from onnxruntime.quantization import QuantType, quantize_dynamic
+    if not quantize:
+        return [target]
+    from onnxruntime.quantization import QuantType, quantize_dynamic
 
-        quantize_dynamic(str(fp32), str(target), weight_type=QuantType.QInt8)
-        fp32.unlink()
-    return target
+    quantized = run_dir / ONNX_FILES["onnx-int8"]
+    quantize_dynamic(str(target), str(quantized), weight_type=QuantType.QInt8)
+    return [target, quantized]

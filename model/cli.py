@@ -26,7 +26,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     export = subparsers.add_parser("export", help="export a run to ONNX (RUN/onnx/model.onnx) for --backend onnx")
     export.add_argument("--model", default="runs/default", help="run folder")
-    export.add_argument("--quantize", action="store_true", help="also quantise to int8 with ONNX Runtime")
+    export.add_argument("--quantize", action="store_true", help="also write an int8 copy (ONNX Runtime dynamic quantisation) for --backend onnx-int8")
     export.set_defaults(func=_export)
 
 
@@ -48,5 +48,6 @@ def _tag(args: argparse.Namespace) -> int:
 def _export(args: argparse.Namespace) -> int:
     from model.backends import export_onnx
 
-    print(f"wrote {export_onnx(args.model, quantize=args.quantize)}")
+    for path in export_onnx(args.model, quantize=args.quantize):
+        print(f"wrote {path}")
     return 0

@@ -53,3 +53,22 @@ def test_fast_backends_agree_in_shape(tiny_run, backend):
 def test_load_missing_model_is_clear(tmp_path):
     with pytest.raises(FileNotFoundError, match="no model here"):
         Tagger.load(tmp_path)
+
+
+def test_onnx_export_matches_torch(tmp_path, tiny_run):
+    pytest.importorskip("onnxruntime")
+    import shutil
+
+    from model.backends import export_onnx
+
+    run = tmp_path / "run"
+    shutil.copytree(tiny_run, run)
+    written = export_onnx(run, quantize=True)
+    assert [p.name for p in written] == ["model.onnx", "model-int8.onnx"]
+    texts = ["The governor said two people had been killed.", "Sirens.", "Residents heard four blasts overnight."]
+    reference = Tagger.load(run).tag_sentences(texts)
+    for backend in ("onnx", "onnx-int8"):
+        results = Tagger.load(run, backend=backend).tag_sentences(texts)
+        tolerance = 1e-4 if backend == "onnx" else 0.05
+        for got, want in zip(results, reference):
+            assert got.scores == pytest.approx(want.scores, abs=tolerance)

@@ -14,7 +14,7 @@ import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 DEFAULT_THRESHOLD = 0.85
-DEFAULT_MIN_WORDS = 5
+DEFAULT_MIN_WORDS = 8
 _DIGITS = re.compile(r"\d")
 
 
