@@ -10,7 +10,7 @@ from annotations.schema import CorpusFormatError
 
 # each module exposes register(subparsers); the heavy imports (torch, transformers) happen
 # inside the commands, so that `claimtag annotations` starts fast
-_COMMAND_MODULES = ("annotations.cli", "training.cli", "eval.cli", "model.cli", "claimtag.quickstart")
+_COMMAND_MODULES = ("annotations.cli", "training.cli", "eval.cli", "model.cli", "model.serving.cli", "claimtag.quickstart")
 
 
 def build_parser() -> argparse.ArgumentParser:
