@@ -22,6 +22,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from model.segment import segment
 from model.serving.batcher import MicroBatcher, QueueFull
@@ -101,6 +102,21 @@ class LabelScore(BaseModel):
     score: float
 
 
+class ErrorDetail(BaseModel):
+    status: int
+    field: str = Field(description="the request field at fault, 'body', 'path' or 'server'")
+    message: str = Field(description="what is wrong, with the limit where one applies")
+
+
+class ErrorBody(BaseModel):
+    error: ErrorDetail
+
+
+_ERRORS = {status: {"model": ErrorBody, "description": text} for status, text in (
+    (400, "malformed JSON or undecodable body"), (413, "over a size limit"), (422, "invalid field"),
+    (503, "queue full; see Retry-After"), (504, "request timed out"))}
+
+
 class Problem(Exception):
     """A client error with its status, the field at fault and a message naming the limit."""
 
@@ -163,7 +179,12 @@ def create_app(tagger: Tagger, config: ServerConfig | None = None, *, run_dir: s
     async def on_http(request: Request, error: StarletteHTTPException):
         if error.status_code == 400:  # FastAPI could not decode the body (e.g. invalid UTF-8)
             return _problem_response(Problem(400, "body", "the body is not valid UTF-8 JSON"))
-        return _problem_response(Problem(error.status_code, "path", str(error.detail)))
+        headers = error.headers
+        if error.status_code == 405:  # list the methods of every route at this path, not only the first
+            allowed = {m for route in app.routes if getattr(route, "methods", None)
+                       and route.matches(request.scope)[0] != Match.NONE for m in route.methods}
+            headers = {"Allow": ", ".join(sorted(allowed))}
+        return _problem_response(Problem(error.status_code, "path", str(error.detail), headers=headers))
 
     @app.exception_handler(Exception)
     async def on_unexpected(request: Request, error: Exception):  # last resort: never a bare 500 page
@@ -186,7 +207,7 @@ def create_app(tagger: Tagger, config: ServerConfig | None = None, *, run_dir: s
         if len(text) > config.max_text_chars:
             raise Problem(413, field, f"text is {len(text)} characters; the limit is {config.max_text_chars}")
 
-    @app.post("/v1/tag", response_model=TagResponse, summary="Segment and tag one or more articles")
+    @app.post("/v1/tag", response_model=TagResponse, responses=_ERRORS, summary="Segment and tag one or more articles")
     async def tag(body: TagRequest) -> TagResponse:
         if (body.text is None) == (body.articles is None):
             raise Problem(422, "text", "give exactly one of 'text' or 'articles'")
@@ -208,7 +229,7 @@ def create_app(tagger: Tagger, config: ServerConfig | None = None, *, run_dir: s
             out.append(ArticleOut(id=article.id, sentences=sentences))
         return TagResponse(articles=out)
 
-    @app.post("/v1/classify", response_model=ClassifyResponse, summary="Tag pre-split sentences")
+    @app.post("/v1/classify", response_model=ClassifyResponse, responses=_ERRORS, summary="Tag pre-split sentences")
     async def classify(body: ClassifyRequest) -> ClassifyResponse:
         for index, sentence in enumerate(body.sentences):
             check_text(sentence, f"sentences.{index}")
@@ -223,15 +244,15 @@ def create_app(tagger: Tagger, config: ServerConfig | None = None, *, run_dir: s
         return [[LabelScore(label=label, score=score)
                  for label, score in sorted(r.scores.items(), key=lambda kv: -kv[1])][:top_k] for r in results]
 
-    app.post("/", response_model=list[list[LabelScore]],
+    app.post("/", response_model=list[list[LabelScore]], responses=_ERRORS,
              summary="Hugging Face Inference API compatible text classification")(hf_classify)
 
-    @app.post("/models/{model_id:path}", response_model=list[list[LabelScore]],
+    @app.post("/models/{model_id:path}", response_model=list[list[LabelScore]], responses=_ERRORS,
               summary="Hugging Face Inference API compatible text classification (any model id)")
     async def hf_model(model_id: str, body: HFRequest) -> list[list[LabelScore]]:
         return await hf_classify(body)
 
-    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    @app.get("/", response_class=HTMLResponse, summary="The reading page: paste an article, see it tagged")
     async def page() -> str:
         return PAGE
 

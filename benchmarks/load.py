@@ -1,0 +1,108 @@
+"""Load test of `claimtag serve` on loopback: many concurrent clients, bounded requests.
+
+Starts the server twice on 127.0.0.1 (micro-batching on, then off with ``--max-wait-ms 0
+--max-batch-size 1``), sends ``clients x requests`` POST /v1/tag requests of real-length
+articles (the corpus's test articles), and prints throughput, latency percentiles and errors.
+
+    python benchmarks/load.py --model runs/default [--clients 64 --requests 50]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import socket
+import statistics
+import subprocess
+import sys
+import time
+
+import httpx
+
+from annotations.schema import DEFAULT_CORPUS, load_corpus
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+async def _wait_ready(base: str, timeout: float = 120.0) -> None:
+    deadline = time.monotonic() + timeout
+    async with httpx.AsyncClient() as client:
+        while time.monotonic() < deadline:
+            try:
+                if (await client.get(base + "/readyz")).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            await asyncio.sleep(0.5)
+    raise TimeoutError("server did not become ready")
+
+
+async def _load(base: str, articles: list[str], clients: int, requests: int, timeout: float) -> dict:
+    latencies: list[float] = []
+    statuses: dict[int, int] = {}
+    sentences = 0
+
+    async def client_loop(index: int, http: httpx.AsyncClient) -> None:
+        nonlocal sentences
+        for n in range(requests):
+            text = articles[(index * requests + n) % len(articles)]
+            started = time.perf_counter()
+            try:
+                response = await http.post(base + "/v1/tag", json={"text": text})
+                status = response.status_code
+                if status == 200:
+                    sentences += len(response.json()["articles"][0]["sentences"])
+            except httpx.HTTPError:
+                status = -1
+            latencies.append(time.perf_counter() - started)
+            statuses[status] = statuses.get(status, 0) + 1
+
+    limits = httpx.Limits(max_connections=clients)
+    started = time.perf_counter()
+    async with httpx.AsyncClient(timeout=timeout, limits=limits) as http:
+        await asyncio.gather(*(client_loop(i, http) for i in range(clients)))
+    seconds = time.perf_counter() - started
+    q = statistics.quantiles(latencies, n=100)
+    return {"requests": len(latencies), "seconds": seconds, "sentences_per_s": sentences / seconds,
+            "requests_per_s": len(latencies) / seconds, "p50": q[49], "p95": q[94], "p99": q[98],
+            "errors": sum(c for s, c in statuses.items() if s != 200), "5xx": sum(c for s, c in statuses.items() if s >= 500),
+            "statuses": statuses}
+
+
+def run_mode(model: str, batching: bool, articles: list[str], args) -> dict:
+    port = _free_port()
+    extra = [] if batching else ["--max-wait-ms", "0"]  # off: one request per forward pass
+    server = subprocess.Popen([sys.executable, "-m", "claimtag", "serve", "--model", model, "--port", str(port),
+                               "--max-queue", str(args.clients * 2), "--request-timeout-s", "300", *extra],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        asyncio.run(_wait_ready(base))
+        return asyncio.run(_load(base, articles, args.clients, args.requests, timeout=600))
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", default="runs/default")
+    parser.add_argument("--clients", type=int, default=64)
+    parser.add_argument("--requests", type=int, default=50, help="requests per client")
+    args = parser.parse_args()
+    articles = [a.text for a in load_corpus(DEFAULT_CORPUS) if a.split == "test"]
+    print(f"{args.clients} clients x {args.requests} requests of corpus test articles "
+          f"(mean {statistics.mean(len(a) for a in articles):.0f} characters)\n")
+    print("| mode | sentences/s | requests/s | p50 s | p95 s | p99 s | errors | 5xx |\n|---|---|---|---|---|---|---|---|")
+    for batching in (True, False):
+        r = run_mode(args.model, batching, articles, args)
+        print(f"| micro-batching {'on' if batching else 'off'} | {r['sentences_per_s']:.0f} | {r['requests_per_s']:.1f} | "
+              f"{r['p50']:.2f} | {r['p95']:.2f} | {r['p99']:.2f} | {r['errors']} | {r['5xx']} |", flush=True)
+
+
+if __name__ == "__main__":
+    main()
