@@ -41,7 +41,8 @@ async def _wait_ready(base: str, timeout: float = 120.0) -> None:
     raise TimeoutError("server did not become ready")
 
 
-async def _load(base: str, articles: list[str], clients: int, requests: int, timeout: float) -> dict:
+async def _load(base: str, articles: list[str], clients: int, requests: int, timeout: float,
+                route: str = "tag") -> dict:
     latencies: list[float] = []
     statuses: dict[int, int] = {}
     sentences = 0
@@ -52,10 +53,14 @@ async def _load(base: str, articles: list[str], clients: int, requests: int, tim
             text = articles[(index * requests + n) % len(articles)]
             started = time.perf_counter()
             try:
-                response = await http.post(base + "/v1/tag", json={"text": text})
+                if route == "tag":
+                    response = await http.post(base + "/v1/tag", json={"text": text})
+                else:
+                    response = await http.post(base + "/v1/classify", json={"sentences": [text]})
                 status = response.status_code
                 if status == 200:
-                    sentences += len(response.json()["articles"][0]["sentences"])
+                    body = response.json()
+                    sentences += len(body["articles"][0]["sentences"]) if route == "tag" else len(body["results"])
             except httpx.HTTPError:
                 status = -1
             latencies.append(time.perf_counter() - started)
@@ -77,12 +82,13 @@ def run_mode(model: str, batching: bool, articles: list[str], args) -> dict:
     port = _free_port()
     extra = [] if batching else ["--max-wait-ms", "0"]  # off: one request per forward pass
     server = subprocess.Popen([sys.executable, "-m", "claimtag", "serve", "--model", model, "--port", str(port),
-                               "--max-queue", str(args.clients * 2), "--request-timeout-s", "300", *extra],
+                               "--max-queue", str(args.clients * 2), "--request-timeout-s", "300",
+                               "--threads", str(args.server_threads), *extra],
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     try:
         asyncio.run(_wait_ready(base))
-        return asyncio.run(_load(base, articles, args.clients, args.requests, timeout=600))
+        return asyncio.run(_load(base, articles, args.clients, args.requests, timeout=600, route=args.route))
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -93,10 +99,15 @@ def main() -> None:
     parser.add_argument("--model", default="runs/default")
     parser.add_argument("--clients", type=int, default=64)
     parser.add_argument("--requests", type=int, default=50, help="requests per client")
+    parser.add_argument("--server-threads", type=int, default=1,
+                        help="model threads of the server; the load generator needs the other core")
+    parser.add_argument("--route", choices=("tag", "classify"), default="tag",
+                        help="tag: one test article per request; classify: one test sentence per request")
     args = parser.parse_args()
-    articles = [a.text for a in load_corpus(DEFAULT_CORPUS) if a.split == "test"]
-    print(f"{args.clients} clients x {args.requests} requests of corpus test articles "
-          f"(mean {statistics.mean(len(a) for a in articles):.0f} characters)\n")
+    test = [a for a in load_corpus(DEFAULT_CORPUS) if a.split == "test"]
+    articles = [a.text for a in test] if args.route == "tag" else [s.text for a in test for s in a.sentences]
+    print(f"{args.clients} clients x {args.requests} requests to /v1/{args.route}, each one corpus test "
+          f"{'article' if args.route == 'tag' else 'sentence'} (mean {statistics.mean(len(a) for a in articles):.0f} characters)\n")
     print("| mode | sentences/s | requests/s | p50 s | p95 s | p99 s | errors | 5xx |\n|---|---|---|---|---|---|---|---|")
     for batching in (True, False):
         r = run_mode(args.model, batching, articles, args)

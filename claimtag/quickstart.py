@@ -25,7 +25,7 @@ def _quickstart(args: argparse.Namespace) -> int:
         from training.train import train
 
         print(f"No trained model at {run} yet: training one on the shipped corpus with "
-              f"{DEFAULT_CONFIG.name} (about 12 minutes on 2 CPU cores).", flush=True)
+              f"{DEFAULT_CONFIG.name} (about 11 minutes on 2 CPU cores).", flush=True)
         train(TrainingArguments(**{**load_config_file(DEFAULT_CONFIG), "output_dir": str(run)}))
     from model.tagger import Tagger
 

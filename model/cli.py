@@ -19,7 +19,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     tag.add_argument("--text-column", default="text", help="field or column holding the article text")
     tag.add_argument("--id-column", default="id", help="field or column holding the article id")
     tag.add_argument("--backend", choices=BACKENDS, default="torch", help="inference backend")
-    tag.add_argument("--batch-size", type=int, default=64, help="sentences per forward pass")
+    tag.add_argument("--batch-size", type=int, default=0, help="sentences per forward pass (0: the backend's default)")
     tag.add_argument("--threads", type=int, default=0, help="torch/ONNX threads (0: one per core)")
     tag.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     tag.set_defaults(func=_tag)
@@ -35,7 +35,7 @@ def _tag(args: argparse.Namespace) -> int:
     from model.tagger import Tagger
 
     fmt = args.format or next((f for f in FORMATS if args.output.endswith("." + f)), "jsonl")
-    tagger = Tagger.load(args.model, backend=args.backend, batch_size=args.batch_size, threads=args.threads or None)
+    tagger = Tagger.load(args.model, backend=args.backend, batch_size=args.batch_size or None, threads=args.threads or None)
     summary = tag_archive(args.inputs, args.output, tagger, fmt=fmt, text_column=args.text_column,
                           id_column=args.id_column, show_progress=not args.no_progress)
     for line in summary.lines():

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Sequence
 
 from annotations.schema import LABELS
-from model.backends import Forward, load_forward
+from model.backends import DEFAULT_BATCH_SIZES, Forward, load_forward
 from model.inference import predict_logits, softmax
 from model.segment import segment
 
@@ -52,10 +52,10 @@ class Tagger:
         self.batch_size = batch_size
 
     @classmethod
-    def load(cls, path: str | Path, *, backend: str = "torch", batch_size: int = 64,
+    def load(cls, path: str | Path, *, backend: str = "torch", batch_size: int | None = None,
              threads: int | None = None) -> "Tagger":
         """Load a run folder (or any HF classification folder with claimtag's labels) on one of
-        :data:`model.backends.BACKENDS`."""
+        :data:`model.backends.BACKENDS`; ``batch_size`` defaults to the backend's measured best."""
         from transformers import AutoConfig, AutoTokenizer
 
         path = Path(path)
@@ -65,7 +65,7 @@ class Tagger:
         labels = [config.id2label[i] for i in range(config.num_labels)]
         max_length = int((getattr(config, "claimtag", None) or {}).get("max_length", 128))
         return cls(load_forward(path, backend, threads=threads), AutoTokenizer.from_pretrained(path), labels,
-                   max_length=max_length, batch_size=batch_size)
+                   max_length=max_length, batch_size=batch_size or DEFAULT_BATCH_SIZES[backend])
 
     def tag_sentences(self, sentences: Sequence[str]) -> list[TaggedSentence]:
         """Tag pre-split sentences; offsets are within each sentence (0 to its length)."""

@@ -71,3 +71,13 @@ def test_eval_report_end_to_end(tmp_path, tiny_bert, corpus_path):
         assert section in report
     html = (tmp_path / "report" / "report.html").read_text()
     assert html.count("data:image/png;base64,") == 2 and "http" not in html
+
+
+REALNEWS = __import__("pathlib").Path(__file__).resolve().parents[2] / "shared" / "realnews" / "dev.jsonl"
+
+
+@pytest.mark.skipif(not REALNEWS.exists(), reason="../shared/realnews is not here (a user's clone has none)")
+def test_realnews_file_loads_in_flat_format():
+    rows = load_eval_sentences(REALNEWS)
+    assert len(rows) > 1000 and {r["label"] for r in rows} == set(LABELS)
+    assert all(r["article"] for r in rows)

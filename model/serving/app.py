@@ -214,10 +214,10 @@ def create_app(tagger: Tagger, config: ServerConfig | None = None, *, run_dir: s
         articles = [ArticleIn(text=body.text)] if body.text is not None else body.articles
         if len(articles) > config.max_articles:
             raise Problem(413, "articles", f"{len(articles)} articles; the limit is {config.max_articles} per request")
-        spans = []
         for index, article in enumerate(articles):
             check_text(article.text, "text" if body.text is not None else f"articles.{index}.text")
-            spans.append(segment(article.text))
+        # segmentation is CPU work: keep it off the event loop
+        spans = await asyncio.to_thread(lambda: [segment(a.text) for a in articles])
         flat = [a.text[s.start:s.end] for a, article_spans in zip(articles, spans) for s in article_spans]
         tagged = iter(await run(flat))
         out = []
