@@ -12,7 +12,7 @@ import asyncio
 import json
 import time
 from contextlib import asynccontextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -27,7 +27,7 @@ from starlette.routing import Match
 from model.segment import segment
 from model.serving.batcher import MicroBatcher, QueueFull
 from model.serving.page import PAGE
-from model.tagger import TaggedArticle, TaggedSentence, Tagger
+from model.tagger import TaggedSentence, Tagger
 
 
 @dataclass
@@ -74,19 +74,9 @@ class HFRequest(BaseModel):
     parameters: HFParameters | None = None
 
 
-class SentenceOut(BaseModel):
-    text: str
-    start: int
-    end: int
-    label: str
-    confidence: float
-    scores: dict[str, float]
-    truncated: bool
-
-
 class ArticleOut(BaseModel):
     id: str | None = None
-    sentences: list[SentenceOut]
+    sentences: list[TaggedSentence]
 
 
 class TagResponse(BaseModel):
@@ -94,7 +84,7 @@ class TagResponse(BaseModel):
 
 
 class ClassifyResponse(BaseModel):
-    results: list[SentenceOut]
+    results: list[TaggedSentence]
 
 
 class LabelScore(BaseModel):
@@ -225,7 +215,7 @@ def create_app(tagger: Tagger, config: ServerConfig | None = None, *, run_dir: s
             sentences = []
             for span in article_spans:
                 t = next(tagged)
-                sentences.append(SentenceOut(**{**vars(t), "start": span.start, "end": span.end}))
+                sentences.append(replace(t, start=span.start, end=span.end))
             out.append(ArticleOut(id=article.id, sentences=sentences))
         return TagResponse(articles=out)
 
@@ -233,7 +223,7 @@ def create_app(tagger: Tagger, config: ServerConfig | None = None, *, run_dir: s
     async def classify(body: ClassifyRequest) -> ClassifyResponse:
         for index, sentence in enumerate(body.sentences):
             check_text(sentence, f"sentences.{index}")
-        return ClassifyResponse(results=[SentenceOut(**vars(t)) for t in await run(body.sentences)])
+        return ClassifyResponse(results=await run(body.sentences))
 
     async def hf_classify(body: HFRequest) -> list[list[LabelScore]]:
         inputs = [body.inputs] if isinstance(body.inputs, str) else body.inputs
