@@ -75,3 +75,21 @@ def test_near_duplicate_share_over_limit_fails(tmp_path, articles):
 
 def test_load_corpus_round_trips(corpus_path, articles):
     assert load_corpus(corpus_path) == articles
+
+
+def test_cli_validate_exit_status_and_messages(corpus_path, capsys):
+    from claimtag.cli import main
+
+    assert main(["annotations", "validate", str(corpus_path)]) == 0
+    _rewrite(corpus_path, lambda r: r[0]["sentences"][0].update(label="claim"))
+    assert main(["annotations", "validate", str(corpus_path)]) == 1
+    assert f"{corpus_path}:1 article ct-0001 sentence ct-0001-001: unknown label 'claim'" in capsys.readouterr().err
+
+
+def test_cli_eval_bad_data_names_file_and_line(tmp_path, capsys):
+    from claimtag.cli import main
+
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"text": "a", "label": "other"}\n{"text": "b"}\n')
+    assert main(["eval", "--model", str(tmp_path), "--data", str(bad), "--out", str(tmp_path / "r")]) == 2
+    assert f"{bad}:2: field 'label'" in capsys.readouterr().err

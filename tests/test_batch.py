@@ -110,3 +110,17 @@ def test_cli_exit_status_reports_failures(tmp_path, tiny_run, archive):
     bad = tmp_path / "bad.jsonl"
     bad.write_text("{oops\n")
     assert main(["tag", str(bad), "--model", str(tiny_run), "--output", str(tmp_path / "p.jsonl"), "--no-progress"]) == 1
+
+
+def test_csv_without_text_column_is_an_error_naming_the_column(tmp_path, tagger):
+    table = tmp_path / "t.csv"
+    table.write_text("id,body\n1,Sirens sounded.\n")
+    summary = tag_archive([table], tmp_path / "o.jsonl", tagger, show_progress=False)
+    errors = (tmp_path / "o.jsonl.errors.jsonl").read_text()
+    assert summary.errors == 1 and "no column 'text'" in errors and str(table) in errors
+
+
+def test_missing_input_path_is_reported(tmp_path, tagger):
+    summary = tag_archive([tmp_path / "nope"], tmp_path / "o.jsonl", tagger, show_progress=False)
+    assert summary.errors == 1
+    assert "no such file or folder" in (tmp_path / "o.jsonl.errors.jsonl").read_text()
