@@ -19,7 +19,7 @@ from eval.calibration import expected_calibration_error, plot_reliability, relia
 from eval.data import load_eval_sentences
 from eval.internal.document import Document
 from eval.metrics import bootstrap_macro_f1, classification_metrics, macro_f1
-from model.inference import predict_logits, softmax
+from model.inference import softmax
 
 N_MISTAKES = 20
 MIN_GROUP_SIZE = 20
@@ -35,7 +35,9 @@ def evaluate_run(
     Baselines are trained on the train split of ``corpus_path``, the data claimtag was
     trained on, and scored on the same sentences as the model.
     """
-    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+    from transformers import AutoConfig
+
+    from model.tagger import Tagger
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -44,19 +46,17 @@ def evaluate_run(
     y_true = np.array([LABELS.index(r["label"]) for r in rows])
     groups = np.array([r["article"] or r["id"] for r in rows])
 
-    model = AutoModelForSequenceClassification.from_pretrained(run_dir)
-    tokenizer = AutoTokenizer.from_pretrained(run_dir)
-    _check_labels(model.config.id2label, run_dir)
-    extra = getattr(model.config, "claimtag", None) or {}
-    temperature = float(getattr(model.config, "calibration_temperature", 1.0) or 1.0)
-    logits, truncated = predict_logits(model, tokenizer, texts, batch_size=batch_size,
-                                       max_length=int(extra.get("max_length", 128)))
-    probs = softmax(logits)
-    raw_probs = softmax(logits * temperature)  # the head has 1/T folded in; undo it
+    # the same loading and label check as every other consumer of a run
+    tagged = Tagger.load(run_dir, batch_size=batch_size).tag_sentences(texts)
+    config = AutoConfig.from_pretrained(run_dir)
+    temperature = float(getattr(config, "calibration_temperature", 1.0) or 1.0)
+    probs = np.array([[t.scores[label] for label in LABELS] for t in tagged])
+    # the head has 1/T folded in; scaling log-probabilities by T recovers the uncalibrated softmax
+    raw_probs = softmax(np.log(np.clip(probs, 1e-12, None)) * temperature)
     y_pred = probs.argmax(1)
 
     result = {"data": str(data_path), "split": split, "run": str(run_dir), "temperature": temperature,
-              "truncated_sentences": int(truncated.sum())}
+              "truncated_sentences": sum(t.truncated for t in tagged)}
     result["model"] = _scores(y_true, y_pred, groups, n_bootstrap)
     result["model"]["ece_before_scaling"] = expected_calibration_error(raw_probs, y_true)
     result["model"]["ece"] = expected_calibration_error(probs, y_true)
@@ -67,7 +67,8 @@ def evaluate_run(
     train_y = np.array([LABELS.index(r["label"]) for r in train_rows])
     result["baselines"] = {}
     for name in baselines:
-        baseline_probs = _run_baseline(name, train_texts, train_y, texts, extra.get("base_model"))
+        base_model = (getattr(config, "claimtag", None) or {}).get("base_model")
+        baseline_probs = _run_baseline(name, train_texts, train_y, texts, base_model)
         if baseline_probs is not None:
             result["baselines"][name] = _scores(y_true, baseline_probs.argmax(1), groups, n_bootstrap)
 
@@ -82,12 +83,6 @@ def evaluate_run(
     (out / "report.md").write_text(document.markdown(), encoding="utf-8")
     (out / "report.html").write_text(document.html(), encoding="utf-8")
     return result
-
-
-def _check_labels(id2label: dict, run_dir) -> None:
-    names = [id2label[i] for i in sorted(id2label, key=int)]
-    if names != list(LABELS):
-        raise ValueError(f"{run_dir}: config id2label is {names}, expected {list(LABELS)}")
 
 
 def _scores(y_true: np.ndarray, y_pred: np.ndarray, groups: np.ndarray, n_bootstrap: int) -> dict:

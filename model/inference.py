@@ -6,7 +6,7 @@ of the work (see MACHINE-NOTES); results are returned in the input order.
 
 from __future__ import annotations
 
-from typing import Callable, Sequence
+from typing import Sequence
 
 import numpy as np
 
@@ -15,7 +15,7 @@ from model.backends import Forward, torch_forward
 
 def predict_logits(
     model, tokenizer, texts: Sequence[str], *, batch_size: int = 64,
-    max_length: int = 128, progress: Callable[[int], None] | None = None,
+    max_length: int = 128,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Logits for every text, and whether each text was truncated.
 
@@ -43,8 +43,6 @@ def predict_logits(
         if logits is None:
             logits = np.empty((len(texts), out.shape[-1]), dtype=np.float32)
         logits[index] = out
-        if progress:
-            progress(len(index))
     return logits, truncated
 
 
