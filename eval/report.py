@@ -50,12 +50,16 @@ def evaluate_run(
     tagged = Tagger.load(run_dir, batch_size=batch_size).tag_sentences(texts)
     config = AutoConfig.from_pretrained(run_dir)
     temperature = float(getattr(config, "calibration_temperature", 1.0) or 1.0)
+    shift_by_label = dict(zip((config.id2label[i] for i in range(config.num_labels)),
+                              getattr(config, "label_prior_shift", None) or [0.0] * config.num_labels))
+    shift = np.array([shift_by_label[label] for label in LABELS])
     probs = np.array([[t.scores[label] for label in LABELS] for t in tagged])
-    # the head has 1/T folded in; scaling log-probabilities by T recovers the uncalibrated softmax
-    raw_probs = softmax(np.log(np.clip(probs, 1e-12, None)) * temperature)
+    # the head outputs logits / T + shift: undoing both recovers the uncalibrated softmax
+    raw_probs = softmax((np.log(np.clip(probs, 1e-12, None)) - shift) * temperature)
     y_pred = probs.argmax(1)
 
     result = {"data": str(data_path), "split": split, "run": str(run_dir), "temperature": temperature,
+              "label_prior_shift": dict(zip(LABELS, shift.tolist())),
               "truncated_sentences": sum(t.truncated for t in tagged)}
     result["model"] = _scores(y_true, y_pred, groups, n_bootstrap)
     result["model"]["ece_before_scaling"] = expected_calibration_error(raw_probs, y_true)
@@ -73,8 +77,8 @@ def evaluate_run(
             result["baselines"][name] = _scores(y_true, baseline_probs.argmax(1), groups, n_bootstrap)
 
     _plot_confusion(np.array(result["model"]["confusion_matrix"]), out / "confusion_matrix.png")
-    plot_reliability({"before temperature scaling": reliability_bins(raw_probs, y_true),
-                      "after temperature scaling": reliability_bins(probs, y_true)}, out / "reliability.png")
+    plot_reliability({"before calibration": reliability_bins(raw_probs, y_true),
+                      "after calibration": reliability_bins(probs, y_true)}, out / "reliability.png")
     mistakes = _confident_mistakes(rows, probs, y_true)
     result["most_confident_mistakes"] = mistakes
     _write_predictions(out / "predictions.jsonl", rows, probs)
@@ -180,9 +184,10 @@ def _document(result: dict, out: Path) -> Document:
               [[label, *row] for label, row in zip(LABELS, model["confusion_matrix"])])
     doc.image(out / "confusion_matrix.png", "confusion matrix")
     doc.heading("Calibration")
+    shift = ", ".join(f"{label} {value:+.2f}" for label, value in result["label_prior_shift"].items() if value)
     doc.paragraph(f"Expected calibration error (10 bins, top label): {_f(model['ece_before_scaling'])} before "
-                  f"temperature scaling, {_f(model['ece'])} after (temperature {result['temperature']:.3f}, "
-                  "fitted on the corpus's dev split).")
+                  f"calibration, {_f(model['ece'])} after (temperature {result['temperature']:.3f}, "
+                  f"fitted on the corpus's dev split; prior shift of the logits: {shift or 'none'}).")
     doc.image(out / "reliability.png", "reliability diagram")
     if model["by_group"]:
         doc.heading("By group (conflict/style or outlet, groups of 20+ sentences)")

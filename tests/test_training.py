@@ -7,7 +7,7 @@ from transformers import AutoConfig, pipeline
 from annotations.schema import LABELS, save_corpus
 from tests.conftest import make_articles
 from training.arguments import TrainingArguments, load_config_file
-from training.calibration import fit_temperature, fold_temperature
+from training.calibration import fit_temperature, fold_calibration, prior_shift
 from eval.calibration import expected_calibration_error
 from model.inference import softmax
 
@@ -26,13 +26,16 @@ def test_training_end_to_end_on_tiny_bert(tmp_path, tiny_bert, ten_sentence_corp
 
     run = tmp_path / "run"
     args = TrainingArguments(output_dir=str(run), base_model=str(tiny_bert), corpus=str(ten_sentence_corpus),
-                             num_epochs=2, batch_size=4, max_length=32, evaluate_test=False, logging_steps=1)
+                             num_epochs=2, batch_size=4, max_length=32, evaluate_test=False, logging_steps=1,
+                             label_prior="denial=0.1")
     metrics = train(args)
     assert (run / "model.safetensors").exists() and not list(run.glob("*.bin"))
     assert not (run / "checkpoints").exists()
     config = AutoConfig.from_pretrained(run)
     assert [config.id2label[i] for i in range(5)] == list(LABELS)
     assert config.calibration_temperature == pytest.approx(metrics["temperature"])
+    assert metrics["label_prior_shift"]["denial"] < 0  # 1 of the 6 training sentences is a denial; 0.1 wanted
+    assert config.label_prior_shift == pytest.approx([metrics["label_prior_shift"][label] for label in LABELS])
     assert json.loads((run / "training_config.json").read_text())["max_length"] == 32
     assert "# claimtag sentence tagger" in (run / "README.md").read_text()
     classifier = pipeline("text-classification", model=str(run), top_k=None)
@@ -65,15 +68,35 @@ def test_temperature_scaling_lowers_ece_of_overconfident_logits():
     assert after < before / 3
 
 
-def test_fold_temperature_divides_logits(tiny_bert):
+def test_fold_calibration_divides_logits_and_adds_shift(tiny_bert):
     import torch
     from transformers import AutoModelForSequenceClassification
 
     model = AutoModelForSequenceClassification.from_pretrained(tiny_bert, num_labels=5).eval()
     inputs = {"input_ids": torch.tensor([[2, 7, 9, 3]])}
     before = model(**inputs).logits
-    fold_temperature(model, 2.5)
-    assert torch.allclose(model(**inputs).logits, before / 2.5, atol=1e-6)
+    shift = np.array([0.0, -1.5, 0.2, 0.0, 0.3])
+    fold_calibration(model, 2.5, shift)
+    assert torch.allclose(model(**inputs).logits, before / 2.5 + torch.tensor(shift, dtype=torch.float32), atol=1e-6)
+    assert model.config.label_prior_shift == pytest.approx(shift.tolist())
+
+
+def test_prior_shift_moves_named_label_and_rescales_the_rest():
+    train = np.array([0] * 50 + [1] * 25 + [2] * 25)  # shares 0.5, 0.25, 0.25
+    shift = prior_shift(train, {1: 0.05}, 3)
+    # denial-like class 1 goes 0.25 -> 0.05; classes 0 and 2 share the remaining 0.95 as 2:1
+    assert np.exp(shift) * np.array([0.5, 0.25, 0.25]) == pytest.approx([0.95 * 2 / 3, 0.05, 0.95 / 3])
+    assert prior_shift(train, {}, 3) == pytest.approx(np.zeros(3))
+
+
+def test_label_prior_is_validated():
+    assert TrainingArguments(label_prior="denial=0.02").parsed_label_prior() == {"denial": 0.02}
+    with pytest.raises(ValueError, match="unknown label 'denials'"):
+        TrainingArguments(label_prior="denials=0.02")
+    with pytest.raises(ValueError, match="must be in"):
+        TrainingArguments(label_prior="denial=2")
+    with pytest.raises(ValueError, match="is not label=share"):
+        TrainingArguments(label_prior="denial=few")
 
 
 def test_config_file_unknown_key_names_file(tmp_path):

@@ -10,7 +10,7 @@ from dataclasses import MISSING, asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from annotations.schema import DEFAULT_CORPUS
+from annotations.schema import DEFAULT_CORPUS, LABELS
 
 DEFAULT_CONFIG = Path(__file__).parent / "configs" / "default.toml"
 CLASS_WEIGHTINGS = ("balanced", "sqrt", "none")
@@ -38,6 +38,10 @@ class TrainingArguments:
     class_weighting: str = _help("Loss weights per class: 'balanced' (inverse frequency), 'sqrt' "
                                  "(its square root) or 'none'.", "sqrt")
     label_smoothing: float = _help("Label smoothing of the cross-entropy loss.", 0.0)
+    label_prior: str = _help("Expected share of labels in the text the model will tag, as 'label=share,...': "
+                             "log(share / training share) is added to those labels' scores (prior shift), and "
+                             "labels not named keep their training shares, rescaled. Empty: the training split's "
+                             "shares.", "")
     early_stopping_patience: int = _help("Epochs without a better dev macro-F1 before stopping.", 2)
     bf16: bool = _help("Mixed precision: bfloat16 autocast for the forward and backward passes (CPU with "
                        "AVX-512 BF16); weights stay fp32.", False)
@@ -59,6 +63,28 @@ class TrainingArguments:
             raise ValueError("num_epochs and learning_rate must be positive")
         if not 0 <= self.warmup_ratio < 1 or not 0 <= self.label_smoothing < 1:
             raise ValueError("warmup_ratio and label_smoothing must be in [0, 1)")
+        self.parsed_label_prior()
+
+    def parsed_label_prior(self) -> dict[str, float]:
+        """``label_prior`` as {label: share}; raises ValueError naming the bad part."""
+        prior: dict[str, float] = {}
+        for part in filter(None, (p.strip() for p in self.label_prior.split(","))):
+            label, _, share = part.partition("=")
+            label = label.strip()
+            if label not in LABELS:
+                raise ValueError(f"label_prior: unknown label {label!r} in {part!r}; labels are {', '.join(LABELS)}")
+            try:
+                prior[label] = float(share)
+            except ValueError:
+                raise ValueError(f"label_prior: {part!r} is not label=share") from None
+            if not 0 < prior[label] < 1:
+                raise ValueError(f"label_prior: the share of {label} must be in (0, 1), not {prior[label]}")
+        total = sum(prior.values())
+        complete = len(prior) == len(LABELS)
+        if (complete and abs(total - 1) > 1e-6) or (not complete and total >= 1):
+            raise ValueError(f"label_prior: shares {prior} must sum to 1 when every label is named, "
+                             "and below 1 otherwise")
+        return prior
 
     def resolved_base_model(self) -> str:
         if self.base_model:

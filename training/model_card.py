@@ -11,7 +11,8 @@ _WEIGHTING_WHY = {
     "balanced": "each class's loss is weighted by n / (k * count), so every class weighs the same in total",
     "sqrt": ("each class's loss is weighted by the square root of n / (k * count): rare labels (denial) "
              "count more without the full inverse-frequency weights, which over-predict rare labels on "
-             "real pages where denial is about 2% of sentences; temperature scaling then recalibrates"),
+             "real pages where denial is about 2% of sentences; the prior shift and temperature scaling then "
+             "recalibrate"),
     "none": "no class weights: the loss follows the corpus's label distribution",
 }
 
@@ -25,7 +26,13 @@ def write_model_card(run_dir: Path, args: TrainingArguments, metrics: dict) -> N
                         + " | ".join(f"{m['per_class'][label]['f1']:.3f}" for label in LABELS) + " |")
     test = metrics.get("test", {})
     calibration = (f"Expected calibration error on the test split: {test['ece_before_scaling']:.3f} before "
-                   f"and {test['ece']:.3f} after temperature scaling." if "ece" in test else "")
+                   f"and {test['ece']:.3f} after calibration." if "ece" in test else "")
+    shift = metrics.get("label_prior_shift") or {}
+    prior = ("No prior shift: the scores follow the training split's label mix." if not any(shift.values()) else
+             f"Expected label mix `{args.label_prior}` (the rest keep their training shares): "
+             + ", ".join(f"{label} {value:+.3f}" for label, value in shift.items())
+             + " was added to the logits before the temperature was fitted, so scores are calibrated for text "
+             "with that mix rather than the corpus's.")
     card = f"""---
 language: en
 license: apache-2.0
@@ -75,9 +82,9 @@ Training took {metrics['train_seconds']:.0f} s on CPU. The full configuration is
 The test report, with baselines and error examples, is in `report/report.md`.
 
 ## Calibration
-A temperature of {metrics['temperature']:.3f} was fitted on the dev split (minimum negative log-likelihood)
-and folded into the classification head, so the softmax of the saved model's logits is the calibrated
-probability. {calibration}
+{prior} A temperature of {metrics['temperature']:.3f} was fitted on the dev split (minimum negative
+log-likelihood of `softmax(logits / T + shift)`) and both were folded into the classification head, so the
+softmax of the saved model's logits is the calibrated probability. {calibration}
 
 ## Limits
 - Trained on written-for-purpose articles, not on real pages: real reporting is noisier, and the

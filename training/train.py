@@ -28,7 +28,7 @@ from annotations.schema import LABELS, load_corpus, sentence_rows
 from eval.metrics import classification_metrics, macro_f1
 from model.inference import predict_logits, softmax
 from training.arguments import TrainingArguments
-from training.calibration import fit_temperature, fold_temperature
+from training.calibration import fit_temperature, fold_calibration, prior_shift
 from training.model_card import write_model_card
 
 logger = logging.getLogger("claimtag.train")
@@ -140,27 +140,31 @@ def train(args: TrainingArguments, *, resume: bool = False) -> dict:
     model = trainer.model
     train_seconds = time.time() - started
 
-    # --- calibration: temperature on dev, folded into the head ---
+    # --- calibration: prior shift to the expected label mix, temperature on dev, folded into the head ---
+    shift = prior_shift(np.array(train_data["label"]), {LABEL2ID[k]: v for k, v in args.parsed_label_prior().items()},
+                        len(LABELS))
     dev_labels = np.array([LABEL2ID[r["label"]] for r in splits["dev"]])
     dev_logits, _ = predict_logits(model, tokenizer, [r["text"] for r in splits["dev"]],
                                    batch_size=args.eval_batch_size, max_length=args.max_length)
-    temperature = fit_temperature(dev_logits, dev_labels)
-    fold_temperature(model, temperature)
+    temperature = fit_temperature(dev_logits, dev_labels, shift=shift)
+    fold_calibration(model, temperature, shift)
     model.config.claimtag = {"max_length": args.max_length, "base_model": base_model,
                              "trained_at": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
-    print(f"temperature {temperature:.3f} fitted on dev (NLL {_nll(dev_logits, dev_labels, 1.0):.4f} -> "
-          f"{_nll(dev_logits, dev_labels, temperature):.4f})", flush=True)
+    print(f"temperature {temperature:.3f} fitted on dev with prior shift "
+          f"{dict(zip(LABELS, shift.round(3).tolist()))} (NLL {_nll(dev_logits, dev_labels):.4f} -> "
+          f"{_nll(dev_logits / temperature + shift, dev_labels):.4f})", flush=True)
 
     # --- save the run folder ---
     out.mkdir(parents=True, exist_ok=True)
     model.save_pretrained(out)
     tokenizer.save_pretrained(out)
     args.save(out / "training_config.json")
-    dev_metrics = classification_metrics(dev_labels, dev_logits.argmax(-1), LABELS)
+    dev_metrics = classification_metrics(dev_labels, (dev_logits / temperature + shift).argmax(-1), LABELS)
     metrics = {
         "train_sentences": len(train_data), "dev_sentences": len(dev_data),
         "epochs_run": trainer.state.epoch, "best_checkpoint": trainer.state.best_model_checkpoint,
         "train_seconds": round(train_seconds, 1), "temperature": temperature,
+        "label_prior_shift": dict(zip(LABELS, shift.tolist())),
         "class_weights": dict(zip(LABELS, weights.tolist())),
         "dev": {k: dev_metrics[k] for k in ("accuracy", "macro_f1", "per_class")},
         "log_history": trainer.state.log_history,
@@ -178,7 +182,7 @@ def train(args: TrainingArguments, *, resume: bool = False) -> dict:
     return metrics
 
 
-def _nll(logits: np.ndarray, labels: np.ndarray, temperature: float) -> float:
-    probs = softmax(logits, temperature)
+def _nll(logits: np.ndarray, labels: np.ndarray) -> float:
+    probs = softmax(logits)
     return float(-np.mean(np.log(probs[np.arange(len(labels)), labels] + 1e-12)))
 
