@@ -1,13 +1,21 @@
-"""`claimtag annotations ...`: validate, describe and extend the corpus."""
+"""`claimtag annotations ...`: validate, describe, extend and grow the corpus.
+
+Growing it (see the README, "Growing the corpus"): ``pre-annotate`` new articles with a run,
+``select`` the sentences worth a person's time, ``labelstudio export``/``import`` them, measure
+``agreement`` between annotators, ``audit`` the corpus for label errors and ``apply-fixes``.
+Each handler only parses, calls its module and writes the result whole at the end.
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from annotations.extend import add_drafts
+from annotations.internal.atomic import write_jsonl_atomic
 from annotations.internal.near_duplicates import DEFAULT_THRESHOLD, near_duplicate_pairs
-from annotations.schema import DEFAULT_CORPUS, load_corpus, sentence_rows
+from annotations.schema import CONFLICTS, DEFAULT_CORPUS, STYLES, load_corpus, sentence_rows
 from annotations.stats import corpus_stats
 from annotations.validate import validate_corpus
 
@@ -31,11 +39,27 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     duplicates.add_argument("--threshold", type=float, default=DEFAULT_THRESHOLD)
     duplicates.set_defaults(func=_duplicates)
 
-    add = commands.add_parser("add", help="append drafted articles (paragraphs of [text, label]) to the corpus")
+    add = commands.add_parser("add", help="append drafted articles (paragraphs of [text, label]) or reviewed "
+                                          "pre-annotated articles to the corpus")
     add.add_argument("drafts", nargs="+", help="draft JSONL files, one article per line")
     add.add_argument("--corpus", default=str(DEFAULT_CORPUS))
     add.add_argument("--seed", type=int, default=13)
     add.set_defaults(func=_add)
+    _register_growth(commands)
+
+
+def _register_growth(commands: argparse._SubParsersAction) -> None:
+    pre = commands.add_parser("pre-annotate", help="segment new articles and write the model's labels as unreviewed suggestions")
+    pre.add_argument("articles", nargs="+", help=".txt files, folders, .jsonl or .csv of articles")
+    pre.add_argument("--model", required=True, help="run folder")
+    pre.add_argument("--out", required=True, help="pre-annotated JSONL (corpus format + suggestions)")
+    pre.add_argument("--text-column", default="text")
+    pre.add_argument("--id-column", default="id")
+    pre.add_argument("--conflict", choices=CONFLICTS, help="for articles whose record has none")
+    pre.add_argument("--style", choices=STYLES, help="for articles whose record has none")
+    pre.add_argument("--outlet", help="for articles whose record has none")
+    pre.add_argument("--date", help="for articles whose record has none (YYYY-MM-DD)")
+    pre.set_defaults(func=_pre_annotate)
 
 
 def _validate(args: argparse.Namespace) -> int:
@@ -65,4 +89,18 @@ def _add(args: argparse.Namespace) -> int:
     new = add_drafts(args.corpus, args.drafts, seed=args.seed)
     splits = {s: sum(a.split == s for a in new) for s in ("train", "dev", "test")}
     print(f"added {len(new)} articles to {args.corpus}: {splits}")
+    return 0
+
+
+def _pre_annotate(args: argparse.Namespace) -> int:
+    from annotations.preannotate import METADATA_FIELDS, preannotate, read_new_articles
+    from model.tagger import Tagger
+
+    records = read_new_articles(args.articles, text_column=args.text_column, id_column=args.id_column)
+    defaults = {name: getattr(args, name) for name in METADATA_FIELDS if getattr(args, name)}
+    articles = preannotate(records, Tagger.load(args.model), model_version=Path(args.model).resolve().name,
+                           defaults=defaults)
+    write_jsonl_atomic(args.out, articles)
+    print(f"wrote {len(articles)} articles, {sum(len(a['sentences']) for a in articles)} suggested sentences "
+          f"(all unreviewed) to {args.out}")
     return 0
