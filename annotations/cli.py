@@ -49,6 +49,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _register_growth(commands: argparse._SubParsersAction) -> None:
+    from annotations.selection import STRATEGIES
+
     pre = commands.add_parser("pre-annotate", help="segment new articles and write the model's labels as unreviewed suggestions")
     pre.add_argument("articles", nargs="+", help=".txt files, folders, .jsonl or .csv of articles")
     pre.add_argument("--model", required=True, help="run folder")
@@ -60,6 +62,16 @@ def _register_growth(commands: argparse._SubParsersAction) -> None:
     pre.add_argument("--outlet", help="for articles whose record has none")
     pre.add_argument("--date", help="for articles whose record has none (YYYY-MM-DD)")
     pre.set_defaults(func=_pre_annotate)
+
+    select = commands.add_parser("select", help="pick the most uncertain, mutually different sentences to annotate next")
+    select.add_argument("--model", required=True, help="run folder")
+    select.add_argument("--pool", required=True, help="pre-annotated/corpus-format articles or one-sentence JSONL")
+    select.add_argument("--n", type=int, default=200, help="how many sentences to pick")
+    select.add_argument("--strategy", choices=STRATEGIES, default="margin")
+    select.add_argument("--diversity-threshold", type=float, default=DEFAULT_THRESHOLD,
+                        help="char n-gram TF-IDF cosine at which a sentence repeats a picked one (>= 1: off)")
+    select.add_argument("--out", help="selection JSONL (default: POOL.selected.jsonl)")
+    select.set_defaults(func=_select)
 
 
 def _validate(args: argparse.Namespace) -> int:
@@ -103,4 +115,23 @@ def _pre_annotate(args: argparse.Namespace) -> int:
     write_jsonl_atomic(args.out, articles)
     print(f"wrote {len(articles)} articles, {sum(len(a['sentences']) for a in articles)} suggested sentences "
           f"(all unreviewed) to {args.out}")
+    return 0
+
+
+def _select(args: argparse.Namespace) -> int:
+    import numpy as np
+
+    from annotations.schema import LABELS
+    from annotations.selection import explain, read_pool, select_uncertain, selection_rows
+    from model.tagger import Tagger
+
+    pool = read_pool(args.pool)
+    tagged = Tagger.load(args.model).tag_sentences([row["text"] for row in pool])
+    probs = np.array([[s.scores[label] for label in LABELS] for s in tagged])
+    selection = select_uncertain(probs, [row["text"] for row in pool], n=args.n, strategy=args.strategy,
+                                 diversity_threshold=args.diversity_threshold)
+    out = args.out or str(Path(args.pool).with_suffix(".selected.jsonl"))
+    write_jsonl_atomic(out, selection_rows(pool, probs, selection))
+    print("\n".join(explain(probs, selection, strategy=args.strategy)))
+    print(f"wrote {out}")
     return 0
