@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 from annotations.extend import add_drafts
-from annotations.internal.atomic import write_jsonl_atomic
+from annotations.internal.atomic import write_json_atomic, write_jsonl_atomic, write_text_atomic
 from annotations.internal.near_duplicates import DEFAULT_THRESHOLD, near_duplicate_pairs
 from annotations.schema import CONFLICTS, DEFAULT_CORPUS, STYLES, load_corpus, sentence_rows
 from annotations.stats import corpus_stats
@@ -72,6 +72,20 @@ def _register_growth(commands: argparse._SubParsersAction) -> None:
                         help="char n-gram TF-IDF cosine at which a sentence repeats a picked one (>= 1: off)")
     select.add_argument("--out", help="selection JSONL (default: POOL.selected.jsonl)")
     select.set_defaults(func=_select)
+
+    studio = commands.add_parser("labelstudio", help="Label Studio tasks, labelling config and import")
+    studio_commands = studio.add_subparsers(dest="labelstudio_command", required=True)
+    export = studio_commands.add_parser("export", help="tasks (with the model's suggestions as predictions) and labelling config")
+    export.add_argument("articles", help="pre-annotated or corpus-format JSONL")
+    export.add_argument("--out", required=True, help="tasks JSON to import into Label Studio")
+    export.add_argument("--config", help="labelling config XML (default: OUT with suffix .config.xml)")
+    export.add_argument("--sentences", help="JSONL whose 'id's restrict the export (e.g. the output of select)")
+    export.set_defaults(func=_labelstudio_export)
+    imp = studio_commands.add_parser("import", help="Label Studio's JSON export back to the corpus format")
+    imp.add_argument("export", help="Label Studio JSON export")
+    imp.add_argument("--out", required=True, help="corpus-format JSONL to write")
+    imp.add_argument("--into", help="pre-annotated/corpus-format JSONL to apply the labels to (partial exports)")
+    imp.set_defaults(func=_labelstudio_import)
 
 
 def _validate(args: argparse.Namespace) -> int:
@@ -134,4 +148,36 @@ def _select(args: argparse.Namespace) -> int:
     write_jsonl_atomic(out, selection_rows(pool, probs, selection))
     print("\n".join(explain(probs, selection, strategy=args.strategy)))
     print(f"wrote {out}")
+    return 0
+
+
+def _labelstudio_export(args: argparse.Namespace) -> int:
+    from annotations.internal.article_records import read_articles
+    from annotations.labelstudio import export_tasks, labelling_config
+    from annotations.schema import iter_records
+
+    ids = {str(r.get("id")) for _, r in iter_records(args.sentences)} if args.sentences else None
+    tasks = export_tasks([r for _, r in read_articles(args.articles)], sentence_ids=ids)
+    config = args.config or str(Path(args.out).with_suffix(".config.xml"))
+    write_json_atomic(args.out, tasks)
+    write_text_atomic(config, labelling_config())
+    with_predictions = sum("predictions" in t for t in tasks)
+    print(f"wrote {len(tasks)} tasks ({with_predictions} with the model's suggestion) to {args.out} "
+          f"and the labelling config to {config}")
+    return 0
+
+
+def _labelstudio_import(args: argparse.Namespace) -> int:
+    from annotations.internal.article_records import is_unreviewed, read_articles
+    from annotations.labelstudio import import_articles, merge_into, read_export
+
+    tasks = read_export(args.export)
+    if args.into:
+        articles, updated = merge_into([r for _, r in read_articles(args.into)], tasks, path=args.export)
+        print(f"applied {updated} annotated label(s) to {args.into}")
+    else:
+        articles = import_articles(tasks, path=args.export)
+    write_jsonl_atomic(args.out, articles)
+    unreviewed = sum(is_unreviewed(s) for a in articles for s in a["sentences"])
+    print(f"wrote {len(articles)} articles to {args.out}; {unreviewed} sentence(s) still unreviewed suggestions")
     return 0
