@@ -87,6 +87,11 @@ def _register_growth(commands: argparse._SubParsersAction) -> None:
     imp.add_argument("--into", help="pre-annotated/corpus-format JSONL to apply the labels to (partial exports)")
     imp.set_defaults(func=_labelstudio_import)
 
+    agree = commands.add_parser("agreement", help="Cohen's kappa and Krippendorff's alpha between annotators")
+    agree.add_argument("inputs", nargs="+", help="label-table JSONL, a Label Studio export, or one corpus file per annotator")
+    agree.add_argument("--out", help="also write the report (figures and disagreements) as JSON")
+    agree.set_defaults(func=_agreement)
+
 
 def _validate(args: argparse.Namespace) -> int:
     report = validate_corpus(args.corpus, near_duplicate_threshold=args.near_duplicate_threshold)
@@ -180,4 +185,14 @@ def _labelstudio_import(args: argparse.Namespace) -> int:
     write_jsonl_atomic(args.out, articles)
     unreviewed = sum(is_unreviewed(s) for a in articles for s in a["sentences"])
     print(f"wrote {len(articles)} articles to {args.out}; {unreviewed} sentence(s) still unreviewed suggestions")
+    return 0
+
+
+def _agreement(args: argparse.Namespace) -> int:
+    from annotations.agreement import agreement, read_items, report_lines
+
+    report = agreement(read_items(args.inputs))
+    print("\n".join(report_lines(report)))
+    if args.out:
+        write_json_atomic(args.out, report.to_dict())
     return 0
