@@ -18,6 +18,9 @@ from annotations.internal.near_duplicates import DEFAULT_THRESHOLD, near_duplica
 from annotations.schema import CONFLICTS, DEFAULT_CORPUS, STYLES, load_corpus, sentence_rows
 from annotations.stats import corpus_stats
 from annotations.validate import validate_corpus
+from training.arguments import DEFAULT_CONFIG
+
+AUDIT_CONFIG = DEFAULT_CONFIG.parent / "audit.toml"
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -91,6 +94,21 @@ def _register_growth(commands: argparse._SubParsersAction) -> None:
     agree.add_argument("inputs", nargs="+", help="label-table JSONL, a Label Studio export, or one corpus file per annotator")
     agree.add_argument("--out", help="also write the report (figures and disagreements) as JSON")
     agree.set_defaults(func=_agreement)
+
+    audit = commands.add_parser("audit", help="k-fold out-of-fold training + cleanlab: rank probably wrong labels")
+    audit.add_argument("corpus", nargs="?", default=str(DEFAULT_CORPUS))
+    audit.add_argument("--model-config", default=str(AUDIT_CONFIG),
+                       help="training options (TOML or JSON) for each fold's model")
+    audit.add_argument("--folds", type=int, default=5)
+    audit.add_argument("--seed", type=int, default=13, help="seed of the fold assignment")
+    audit.add_argument("--out", default="label-review.jsonl", help="review file, one flagged sentence per line")
+    audit.set_defaults(func=_audit)
+
+    fixes = commands.add_parser("apply-fixes", help="write a reviewed audit file's corrections into the corpus")
+    fixes.add_argument("review", help="review JSONL with 'correct_label' set by the reviewer")
+    fixes.add_argument("--corpus", default=str(DEFAULT_CORPUS))
+    fixes.add_argument("--dry-run", action="store_true", help="count, change nothing")
+    fixes.set_defaults(func=_apply_fixes)
 
 
 def _validate(args: argparse.Namespace) -> int:
@@ -195,4 +213,24 @@ def _agreement(args: argparse.Namespace) -> int:
     print("\n".join(report_lines(report)))
     if args.out:
         write_json_atomic(args.out, report.to_dict())
+    return 0
+
+
+def _audit(args: argparse.Namespace) -> int:
+    from annotations.audit import audit, train_and_predict
+    from training.arguments import TrainingArguments, load_config_file
+
+    config = TrainingArguments(**load_config_file(args.model_config))
+    review, audited = audit(args.corpus, train_and_predict(config), folds=args.folds, seed=args.seed)
+    write_jsonl_atomic(args.out, review)
+    print(f"{len(review)} of {audited} train/dev sentences flagged as possible label errors; review them in "
+          f"{args.out} (set correct_label), then `claimtag annotations apply-fixes {args.out}`")
+    return 0
+
+
+def _apply_fixes(args: argparse.Namespace) -> int:
+    from annotations.fixes import apply_fixes
+
+    summary = apply_fixes(args.review, args.corpus, dry_run=args.dry_run)
+    print(("dry run: " if args.dry_run else "") + summary.line())
     return 0
