@@ -5,6 +5,12 @@ A draft file holds one article per JSON line as annotators write it::
     {"conflict": "sudan", "style": "wire", "outlet": "...", "date": "2024-01-09",
      "paragraphs": [[["Headline", "other"]], [["First sentence.", "official_claim"], ...]]}
 
+A line may also be an article in the corpus format or the pre-annotated format
+(:mod:`annotations.preannotate`, or the output of a Label Studio import): its sentences, in
+order and grouped by their ``paragraph``, become the paragraphs. Every sentence must have been
+reviewed by a person: a model suggestion (``suggested: true`` without ``reviewed: true``) is
+refused with its file, line and sentence id. Only the corpus fields are kept.
+
 Nothing is written unless every draft line is valid, so a bad draft never leaves the corpus
 half-extended.
 """
@@ -14,6 +20,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Sequence
 
+from annotations.internal.article_records import UNREVIEWED_HINT, is_unreviewed
 from annotations.schema import (
     CONFLICTS, LABELS, STYLES, Article, CorpusFormatError, build_article, iter_records,
     load_corpus, save_corpus,
@@ -37,10 +44,14 @@ def read_drafts(paths: Sequence[str | Path]) -> list[dict]:
 
 
 def _draft_problems(record: dict) -> list[str]:
-    problems = [f"missing field {name!r}" for name in ("conflict", "style", "outlet", "date", "paragraphs")
+    body = "sentences" if "sentences" in record else "paragraphs"
+    problems = [f"missing field {name!r}" for name in ("conflict", "style", "outlet", "date", body)
                 if name not in record]
     if problems:
         return problems
+    if body == "sentences":
+        problems += _sentence_problems(record["sentences"])
+        record = {**record, "paragraphs": paragraphs_of(record) if not problems else []}
     if record["conflict"] not in CONFLICTS:
         problems.append(f"unknown conflict {record['conflict']!r}")
     if record["style"] not in STYLES:
@@ -57,6 +68,33 @@ def _draft_problems(record: dict) -> list[str]:
     return problems
 
 
+def _sentence_problems(sentences) -> list[str]:
+    if not isinstance(sentences, list) or not sentences:
+        return ["field 'sentences' is empty or not a list"]
+    problems = []
+    for index, sentence in enumerate(sentences, start=1):
+        if not isinstance(sentence, dict) or not isinstance(sentence.get("text"), str):
+            problems.append(f"sentence #{index}: expected an object with 'text' and 'label'")
+        elif is_unreviewed(sentence):
+            problems.append(f"sentence {sentence.get('id', '#' + str(index))} is {UNREVIEWED_HINT}")
+        elif not isinstance(sentence.get("paragraph", 0), int):
+            problems.append(f"sentence {sentence.get('id', '#' + str(index))}: field 'paragraph' is not an integer")
+    return problems
+
+
+def paragraphs_of(record: dict) -> list[list[list[str]]]:
+    """Paragraphs of ``[text, label]`` pairs from an article's ``sentences`` (in order)."""
+    paragraphs: list[list[list[str]]] = []
+    last = None
+    for sentence in record["sentences"]:
+        paragraph = sentence.get("paragraph", 0)
+        if not paragraphs or paragraph != last:
+            paragraphs.append([])
+            last = paragraph
+        paragraphs[-1].append([sentence["text"], sentence.get("label")])
+    return paragraphs
+
+
 def add_drafts(corpus_path: str | Path, draft_paths: Sequence[str | Path], *, seed: int = 13) -> list[Article]:
     """Append the drafts to the corpus and return the new articles.
 
@@ -70,7 +108,7 @@ def add_drafts(corpus_path: str | Path, draft_paths: Sequence[str | Path], *, se
     new = [
         build_article(id=f"{ARTICLE_ID_PREFIX}{next_number + i:04d}", conflict=d["conflict"],
                       style=d["style"], outlet=d["outlet"], date=d["date"], split="",
-                      paragraphs=d["paragraphs"])
+                      paragraphs=paragraphs_of(d) if "sentences" in d else d["paragraphs"])
         for i, d in enumerate(drafts)
     ]
     has_test = any(a.split == "test" for a in existing)

@@ -31,6 +31,8 @@ STYLES: tuple[str, ...] = (
     "factcheck", "newsletter",
 )
 MAX_SENTENCE_CHARS = 600
+# sentence fields of the pre-annotated format (annotations/preannotate.py), never of the corpus
+PREANNOTATION_FIELDS: tuple[str, ...] = ("suggested", "reviewed", "confidence", "scores")
 PARAGRAPH_SEPARATOR = "\n\n"
 SENTENCE_SEPARATOR = " "
 
@@ -127,11 +129,23 @@ def load_corpus(path: str | Path = DEFAULT_CORPUS) -> list[Article]:
     """Read every article of a corpus file; raise :class:`CorpusFormatError` naming the line."""
     articles = []
     for line_number, record in iter_records(path):
+        _refuse_preannotation(record, f"{path}:{line_number}")
         try:
             articles.append(Article.from_dict(record))
         except (KeyError, TypeError) as error:
             raise CorpusFormatError(f"{path}:{line_number}: malformed article: {error}") from None
     return articles
+
+
+def _refuse_preannotation(record: dict, where: str) -> None:
+    """Model suggestions never enter training or evaluation by way of the corpus loader."""
+    for sentence in record.get("sentences") or []:
+        if isinstance(sentence, dict) and any(name in sentence for name in PREANNOTATION_FIELDS):
+            state = ("an unreviewed model suggestion" if sentence.get("reviewed") is not True
+                     else "a reviewed suggestion still carrying pre-annotation fields")
+            raise CorpusFormatError(
+                f"{where}: sentence {sentence.get('id')} is {state}, not corpus format; pre-annotated "
+                "articles enter the corpus through `claimtag annotations add`, once every sentence is reviewed")
 
 
 def save_corpus(articles: Iterable[Article], path: str | Path) -> None:

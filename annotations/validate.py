@@ -8,9 +8,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from annotations.internal.article_records import UNREVIEWED_HINT, is_unreviewed
 from annotations.internal.near_duplicates import DEFAULT_THRESHOLD, near_duplicate_pairs
 from annotations.schema import (
-    CONFLICTS, LABELS, MAX_SENTENCE_CHARS, SPLITS, STYLES, CorpusFormatError, iter_records,
+    CONFLICTS, LABELS, MAX_SENTENCE_CHARS, PREANNOTATION_FIELDS, SPLITS, STYLES, CorpusFormatError,
+    iter_records,
 )
 
 MAX_NEAR_DUPLICATE_SHARE = 0.02
@@ -91,6 +93,7 @@ def validate_corpus(
                 problems.append(Problem(s_where, f"sentence must have fields {', '.join(_SENTENCE_FIELDS)}"))
                 continue
             problems.extend(_check_sentence(sentence, text, s_where))
+            problems.extend(_check_preannotation(sentence, s_where))
             if sentence_id in sentence_ids:
                 problems.append(Problem(s_where, f"duplicate sentence id (first at {sentence_ids[sentence_id]})"))
             sentence_ids.setdefault(sentence_id, s_where)
@@ -122,6 +125,18 @@ def _check_sentence(sentence: dict, article_text: str, where: str) -> list[Probl
     if not (isinstance(start, int) and isinstance(end, int)) or article_text[start:end] != text:
         found.append(Problem(where, f"offsets {start}-{end} do not match the sentence in the article text"))
     return found
+
+
+def _check_preannotation(sentence: dict, where: str) -> list[Problem]:
+    """A pre-annotated sentence is not corpus format, reviewed or not; unreviewed, it must
+    not be mistaken for an annotation."""
+    extra = [name for name in PREANNOTATION_FIELDS if name in sentence]
+    if not extra:
+        return []
+    if is_unreviewed(sentence):
+        return [Problem(where, f"{UNREVIEWED_HINT}; then add the file with `claimtag annotations add`")]
+    return [Problem(where, f"pre-annotation field(s) {', '.join(extra)} are not corpus format: add reviewed "
+                           "articles with `claimtag annotations add`, which keeps only the corpus fields")]
 
 
 def _leakage_problems(
