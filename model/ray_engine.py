@@ -86,9 +86,6 @@ class RaySummary:
             f"time: {self.seconds:.1f} s (model loading {self.load_seconds:.1f} s over all actors{split})",
         ]
 
-    def to_dict(self) -> dict:
-        return {**{k: v for k, v in vars(self).items() if k != "labels"}, "labels": dict(self.labels)}
-
 
 class ShardTagger:
     """The Ray Data actor: loads the model once, then tags and writes one shard per row of each
@@ -138,11 +135,12 @@ class ShardTagger:
                 truncated += sum(s.truncated for s in article.sentences)
                 labels.update(s.label for s in article.sentences)
         started = time.perf_counter()
-        write_shard(self.output, shard, rows, errors, fmt=self.fmt, labels=self.tagger.labels)
+        stats = {"articles": len(rows), "sentences": sentences, "errors": len(errors), "truncated": truncated,
+                 "labels": labels}
+        write_shard(self.output, shard, rows, errors, fmt=self.fmt, labels=self.tagger.labels, stats=stats)
         times["write"] = time.perf_counter() - started
         load, self._load_seconds = self._load_seconds, 0.0  # counted once per actor
-        return {"shard": shard.index, "articles": len(rows), "sentences": sentences, "errors": len(errors),
-                "truncated": truncated, "labels": json.dumps(labels), "read_seconds": times["read"],
+        return {"shard": shard.index, **stats, "labels": json.dumps(labels), "read_seconds": times["read"],
                 "segment_seconds": times["segment"], "model_seconds": times["model"],
                 "write_seconds": times["write"], "load_seconds": load, "actor": self.actor}
 
@@ -204,7 +202,7 @@ def tag_archive_ray(
              show_progress=show_progress)
     summary.seconds = time.perf_counter() - started
     if complete_shards(output, fmt) >= {s.index for s in shards}:
-        finish(output, shards, summary.to_dict())
+        finish(output, shards)
     return summary
 
 
@@ -229,6 +227,8 @@ def _run(pending: list[Shard], output: Path, summary: RaySummary, *, model: Path
         context = ray.data.DataContext.get_current()
         context.enable_progress_bars = False
         logging.getLogger("ray.data").setLevel(logging.WARNING)
+        # our own bar replaces Ray Data's; its notice that its bars are off is noise here
+        logging.getLogger("ray.data._internal.progress").setLevel(logging.ERROR)
         dataset = ray.data.from_items([s.to_dict() for s in pending], override_num_blocks=len(pending)).map_batches(
             ShardTagger, batch_size=1, num_cpus=threads,
             # the tokenizer's thread pool, like torch's, keeps to the actor's share of the cores

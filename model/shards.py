@@ -8,8 +8,10 @@ numbered shards, so shard N of a rerun is shard N of the first run.
 
 Output: ``DIR/shard-00042.parquet`` (or ``.jsonl``) is written under a hidden temporary name,
 fsynced and renamed into place (``os.replace``, atomic on POSIX), so it exists only complete;
-a shard's bad records go to ``DIR/_errors/shard-00042.jsonl`` just before. A rerun takes every
-shard file present as done and cleans up temporaries. ``DIR/_manifest.json`` records the plan,
+a shard's bad records go to ``DIR/_errors/shard-00042.jsonl`` and its counts to
+``DIR/_stats/shard-00042.json`` just before. A rerun takes every shard file present as done and
+cleans up temporaries; once all are done, ``_errors.jsonl`` gathers the errors and ``_SUCCESS``
+the totals of all runs. ``DIR/_manifest.json`` records the plan,
 the model and the options that change results; a rerun with others is refused, never mixed.
 Names starting with ``.`` or ``_`` are skipped by Parquet and Ray readers of ``DIR``.
 """
@@ -21,6 +23,7 @@ import json
 import os
 import re
 import uuid
+from collections import Counter
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Sequence
@@ -31,6 +34,7 @@ INPUT_SUFFIXES = (".jsonl", ".parquet")
 OUTPUT_FORMATS = ("parquet", "jsonl")
 MANIFEST = "_manifest.json"
 ERRORS_DIR = "_errors"
+STATS_DIR = "_stats"
 ERRORS = "_errors.jsonl"
 SUCCESS = "_SUCCESS"
 _SHARD_FILE = re.compile(r"shard-(\d+)\.(parquet|jsonl)")
@@ -196,9 +200,13 @@ def _field_array(values: list):
 
 
 def write_shard(out_dir: Path, shard: Shard, rows: Sequence[dict], errors: Sequence[BadRecord], *, fmt: str,
-                labels: Sequence[str]) -> Path:
-    """Write the shard's errors, then its rows, each all-or-nothing; the shard file comes last,
-    so its presence means the shard is done. Returns the shard file."""
+                labels: Sequence[str], stats: dict | None = None) -> Path:
+    """Write the shard's errors and ``stats`` (counts, for ``_SUCCESS``), then its rows, each
+    all-or-nothing; the shard file comes last, so its presence means the shard is done.
+    Returns the shard file."""
+    if stats is not None:
+        (out_dir / STATS_DIR).mkdir(exist_ok=True)
+        _atomic_write(out_dir / STATS_DIR / f"{shard.name}.json", lambda tmp: tmp.write_text(json.dumps(stats) + "\n"))
     errors_file = out_dir / ERRORS_DIR / f"{shard.name}.jsonl"
     if errors:
         errors_file.parent.mkdir(exist_ok=True)
@@ -244,7 +252,7 @@ def complete_shards(out_dir: Path, fmt: str) -> set[int]:
 
 def remove_temporaries(out_dir: Path) -> int:
     """Delete temporary files left by a killed run; returns how many there were."""
-    stale = [p for d in (out_dir, out_dir / ERRORS_DIR) if d.is_dir()
+    stale = [p for d in (out_dir, out_dir / ERRORS_DIR, out_dir / STATS_DIR) if d.is_dir()
              for p in d.iterdir() if p.name.startswith(".shard-") and ".tmp-" in p.name]
     for path in stale:
         path.unlink(missing_ok=True)
@@ -268,13 +276,22 @@ def check_manifest(out_dir: Path, manifest: dict) -> None:
                          "rerun with the same ones to resume, or choose a new --output")
 
 
-def finish(out_dir: Path, shards: Sequence[Shard], summary: dict) -> None:
+def finish(out_dir: Path, shards: Sequence[Shard]) -> dict:
     """Once every shard is done: gather the shards' errors into ``_errors.jsonl`` in input order
-    and write ``_SUCCESS`` with the totals."""
+    and their counts into ``_SUCCESS`` (returned), whichever runs wrote them."""
     parts = [out_dir / ERRORS_DIR / f"{s.name}.jsonl" for s in shards]
     text = "".join(p.read_text(encoding="utf-8") for p in parts if p.exists())
     _atomic_write(out_dir / ERRORS, lambda tmp: tmp.write_text(text, encoding="utf-8"))
-    _atomic_write(out_dir / SUCCESS, lambda tmp: tmp.write_text(json.dumps(summary, indent=1) + "\n"))
+    totals: dict = {"shards": len(shards), "labels": Counter()}
+    for shard in shards:
+        path = out_dir / STATS_DIR / f"{shard.name}.json"
+        for key, value in (json.loads(path.read_text()) if path.exists() else {}).items():
+            if key == "labels":
+                totals["labels"].update(value)
+            else:
+                totals[key] = totals.get(key, 0) + value
+    _atomic_write(out_dir / SUCCESS, lambda tmp: tmp.write_text(json.dumps(totals, indent=1) + "\n"))
+    return totals
 
 
 def read_output(out_dir: str | Path) -> Iterator[dict]:

@@ -63,7 +63,7 @@ def test_rerun_after_a_failure_does_only_the_missing_shard(runs, tiny_run, tmp_p
     summary = tag_archive_ray([path], out, model=tiny_run, shard_size=3, show_progress=False)
     assert (summary.shards_skipped, summary.shards_done, summary.articles) == (2, 1, 2)
     assert {p.name: p.stat().st_mtime_ns for p in out.glob("shard-*") if p.name in before} == before
-    assert not list(out.glob(".*")) and (out / SUCCESS).exists()
+    assert not list(out.glob(".*")) and json.loads((out / SUCCESS).read_text())["articles"] == 7  # all runs' totals
     assert list(read_output(out)) == list(read_output(folder / "out"))  # nothing lost, nothing twice
     again = tag_archive_ray([path], out, model=tiny_run, shard_size=3, show_progress=False)
     assert (again.shards_skipped, again.shards_done) == (3, 0)

@@ -11,7 +11,7 @@ import pytest
 from model.archive import iter_inputs
 from model.batch import tag_archive
 from model.ray_engine import ShardTagger
-from model.shards import (check_manifest, complete_shards, input_files, plan_shards, read_output, read_shard,
+from model.shards import (check_manifest, complete_shards, finish, input_files, plan_shards, read_output, read_shard,
                           remove_temporaries, write_shard)
 from model.tagger import Tagger
 
@@ -121,3 +121,6 @@ def test_the_actor_in_process_gives_the_local_engines_results(tmp_path, tiny_run
     assert_same_articles(list(read_output(out)), local)
     assert json.loads((out / "_errors" / "shard-00002.jsonl").read_text()) == \
         json.loads((tmp_path / "local.jsonl.errors.jsonl").read_text())
+    totals = finish(out, shards)
+    assert (totals["shards"], totals["articles"], totals["sentences"], totals["errors"]) == (3, 7, 21, 1)
+    assert (out / "_errors.jsonl").read_text() == (tmp_path / "local.jsonl.errors.jsonl").read_text()
