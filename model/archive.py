@@ -67,17 +67,23 @@ def _read_txt(path: Path) -> ArticleRecord | BadRecord:
 def _read_jsonl(path: Path, text_column: str, id_column: str) -> Iterator[ArticleRecord | BadRecord]:
     with path.open("rb") as handle:
         for number, raw in enumerate(handle, start=1):
-            if not raw.strip():
-                continue
-            try:
-                record = json.loads(raw.decode("utf-8"))
-            except UnicodeDecodeError as error:
-                yield BadRecord(str(path), number, f"not UTF-8: byte {error.start} of the line cannot be decoded")
-                continue
-            except json.JSONDecodeError as error:
-                yield BadRecord(str(path), number, f"invalid JSON: {error.msg} at column {error.colno}")
-                continue
-            yield _record(record, path, number, text_column, id_column)
+            if (record := parse_jsonl_line(raw, path, number, text_column, id_column)) is not None:
+                yield record
+
+
+def parse_jsonl_line(raw: bytes, path: Path, number: int, text_column: str, id_column: str,
+                     ) -> ArticleRecord | BadRecord | None:
+    """The record on line ``number`` of a JSON Lines file; None for a blank line. Shared with
+    the Ray engine, which reads byte ranges of a file, so both report the same errors."""
+    if not raw.strip():
+        return None
+    try:
+        record = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as error:
+        return BadRecord(str(path), number, f"not UTF-8: byte {error.start} of the line cannot be decoded")
+    except json.JSONDecodeError as error:
+        return BadRecord(str(path), number, f"invalid JSON: {error.msg} at column {error.colno}")
+    return make_record(record, path, number, text_column, id_column)
 
 
 def _read_csv(path: Path, text_column: str, id_column: str) -> Iterator[ArticleRecord | BadRecord]:
@@ -88,14 +94,15 @@ def _read_csv(path: Path, text_column: str, id_column: str) -> Iterator[ArticleR
                 yield BadRecord(str(path), 1, f"no column {text_column!r} (columns: {reader.fieldnames})")
                 return
             for row in reader:
-                yield _record(row, path, reader.line_num, text_column, id_column)
+                yield make_record(row, path, reader.line_num, text_column, id_column)
     except UnicodeDecodeError as error:
         yield BadRecord(str(path), None, f"not UTF-8: byte {error.start} cannot be decoded; the rest of the file is skipped")
     except csv.Error as error:
         yield BadRecord(str(path), None, f"malformed CSV: {error}; the rest of the file is skipped")
 
 
-def _record(record, path: Path, number: int, text_column: str, id_column: str) -> ArticleRecord | BadRecord:
+def make_record(record, path: Path, number: int, text_column: str, id_column: str) -> ArticleRecord | BadRecord:
+    """An article from one parsed JSON object, CSV row or Parquet row, or why it is not one."""
     if not isinstance(record, dict):
         return BadRecord(str(path), number, "expected a JSON object")
     text = record.get(text_column)

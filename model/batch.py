@@ -22,7 +22,7 @@ from tqdm import tqdm
 
 from model.archive import ArticleRecord, BadRecord, iter_inputs
 from model.render import iter_jsonl, write_csv, write_html
-from model.tagger import Tagger
+from model.tagger import TaggedArticle, Tagger
 
 FORMATS = ("jsonl", "csv", "html")
 
@@ -99,8 +99,7 @@ def tag_archive(
                 errors.write(json.dumps(bad.to_dict(), ensure_ascii=False) + "\n")
                 summary.errors += 1
             for record, tagged in zip(good, tagger.tag_articles([r.text for r in good])):
-                line = {"id": record.id, **record.fields, "source": record.source, "text": record.text,
-                        "sentences": [vars(s) for s in tagged.sentences]}
+                line = article_row(record, tagged)
                 sink.write((json.dumps(line, ensure_ascii=False) + "\n").encode("utf-8"))
                 summary.articles += 1
                 summary.sentences += len(tagged.sentences)
@@ -119,6 +118,13 @@ def tag_archive(
         write_html(iter_jsonl(journal), output, title=f"claimtag: {output.stem}")
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+def article_row(record: ArticleRecord, tagged: TaggedArticle) -> dict:
+    """One output article: its id, the input's other fields, source, text and tagged sentences
+    (the same for every engine and format)."""
+    return {"id": record.id, **record.fields, "source": record.source, "text": record.text,
+            "sentences": [vars(s) for s in tagged.sentences]}
 
 
 def _fresh_records(records: Iterator[ArticleRecord | BadRecord], done: set[str], seen: set[str],

@@ -10,7 +10,7 @@ from typing import Sequence
 from annotations.schema import LABELS
 from model.backends import DEFAULT_BATCH_SIZES, Forward, load_forward
 from model.inference import predict_logits, softmax
-from model.segment import segment
+from model.segment import Span, segment
 
 
 @dataclass
@@ -77,7 +77,12 @@ class Tagger:
 
     def tag_articles(self, texts: Sequence[str]) -> list[TaggedArticle]:
         """Tag several articles at once: their sentences share length-sorted batches."""
-        items = [[(text[s.start:s.end], s.start, s.end) for s in segment(text)] for text in texts]
+        return self.tag_segmented(texts, [segment(text) for text in texts])
+
+    def tag_segmented(self, texts: Sequence[str], spans: Sequence[Sequence[Span]]) -> list[TaggedArticle]:
+        """Tag articles already cut into sentence ``spans`` (one list per text), as
+        :meth:`tag_articles` does after segmenting; lets callers time segmentation apart."""
+        items = [[(text[s.start:s.end], s.start, s.end) for s in article] for text, article in zip(texts, spans, strict=True)]
         tagged = iter(self._tag([item for article in items for item in article]))
         return [TaggedArticle([next(tagged) for _ in article]) for article in items]
 
