@@ -87,6 +87,9 @@ def test_prior_shift_moves_named_label_and_rescales_the_rest():
     # denial-like class 1 goes 0.25 -> 0.05; classes 0 and 2 share the remaining 0.95 as 2:1
     assert np.exp(shift) * np.array([0.5, 0.25, 0.25]) == pytest.approx([0.95 * 2 / 3, 0.05, 0.95 / 3])
     assert prior_shift(train, {}, 3) == pytest.approx(np.zeros(3))
+    assert prior_shift(np.array([0, 0, 2]), {}, 3) == pytest.approx(np.zeros(3))  # class 1 never seen: no shift
+    with pytest.raises(ValueError, match="no training examples"):
+        prior_shift(np.array([0, 0, 2]), {1: 0.1}, 3)
 
 
 def test_label_prior_is_validated():

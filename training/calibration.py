@@ -29,18 +29,25 @@ def prior_shift(train_labels: np.ndarray, target: dict[int, float], n_classes: i
 
     Returns
     -------
-    ndarray of shape (n_classes,); zeros when ``target`` is empty
+    ndarray of shape (n_classes,); zeros when ``target`` is empty, and for classes absent from
+    training (their logits carry no information to shift)
     """
+    if not target:
+        return np.zeros(n_classes)
     train = np.bincount(train_labels, minlength=n_classes) / len(train_labels)
-    if np.any(train == 0):
-        raise ValueError("every label needs training examples to shift its prior")
+    missing = [c for c in target if train[c] == 0]
+    if missing:
+        raise ValueError(f"cannot shift the prior of class(es) {missing}: no training examples")
     wanted = train.copy()
     named = list(target)
     rest = [c for c in range(n_classes) if c not in target]
     wanted[named] = [target[c] for c in named]
     if rest:
         wanted[rest] *= (1 - sum(target.values())) / train[rest].sum()
-    return np.log(wanted / train)
+    shift = np.zeros(n_classes)
+    present = train > 0
+    shift[present] = np.log(wanted[present] / train[present])
+    return shift
 
 
 def fit_temperature(logits: np.ndarray, labels: np.ndarray, *, shift: np.ndarray | None = None,
