@@ -1,8 +1,15 @@
 """Load test of `claimtag serve` on loopback: many concurrent clients, bounded requests.
 
-Starts the server twice on 127.0.0.1 (micro-batching on, then off with ``--max-wait-ms 0
---max-batch-size 1``), sends ``clients x requests`` POST /v1/tag requests of real-length
-articles (the corpus's test articles), and prints throughput, latency percentiles and errors.
+Starts the server on 127.0.0.1 once per mode, sends ``clients x requests`` POST /v1/tag
+requests of real-length articles (the corpus's test articles; or /v1/classify requests of one
+sentence each with ``--route classify``), and prints throughput, latency percentiles and errors.
+The modes:
+
+- ``on``: micro-batching, concurrent requests gathered into shared forward passes;
+- ``per-request``: micro-batching off (``--max-wait-ms 0``): one request per forward pass, its
+  own sentences still batched together;
+- ``none``: no batching at all (``--max-wait-ms 0 --max-batch-size 1``): one sentence per
+  forward pass.
 
     python benchmarks/load.py --model runs/default [--clients 64 --requests 50]
 """
@@ -78,9 +85,12 @@ async def _load(base: str, articles: list[str], clients: int, requests: int, tim
             "statuses": statuses}
 
 
-def run_mode(model: str, batching: bool, articles: list[str], args) -> dict:
+MODES = {"on": [], "per-request": ["--max-wait-ms", "0"], "none": ["--max-wait-ms", "0", "--max-batch-size", "1"]}
+
+
+def run_mode(model: str, mode: str, articles: list[str], args) -> dict:
     port = _free_port()
-    extra = [] if batching else ["--max-wait-ms", "0"]  # off: one request per forward pass
+    extra = MODES[mode] + ["--backend", args.backend]
     server = subprocess.Popen([sys.executable, "-m", "claimtag", "serve", "--model", model, "--port", str(port),
                                "--max-queue", str(args.clients * 2), "--request-timeout-s", "300",
                                "--threads", str(args.server_threads), *extra],
@@ -103,15 +113,17 @@ def main() -> None:
                         help="model threads of the server; the load generator needs the other core")
     parser.add_argument("--route", choices=("tag", "classify"), default="tag",
                         help="tag: one test article per request; classify: one test sentence per request")
+    parser.add_argument("--backend", default="torch", help="the server's inference backend")
+    parser.add_argument("--modes", default="on,per-request,none", help="comma-separated modes to run, of " + ", ".join(MODES))
     args = parser.parse_args()
     test = [a for a in load_corpus(DEFAULT_CORPUS) if a.split == "test"]
     articles = [a.text for a in test] if args.route == "tag" else [s.text for a in test for s in a.sentences]
     print(f"{args.clients} clients x {args.requests} requests to /v1/{args.route}, each one corpus test "
           f"{'article' if args.route == 'tag' else 'sentence'} (mean {statistics.mean(len(a) for a in articles):.0f} characters)\n")
     print("| mode | sentences/s | requests/s | p50 s | p95 s | p99 s | errors | 5xx |\n|---|---|---|---|---|---|---|---|")
-    for batching in (True, False):
-        r = run_mode(args.model, batching, articles, args)
-        print(f"| micro-batching {'on' if batching else 'off'} | {r['sentences_per_s']:.0f} | {r['requests_per_s']:.1f} | "
+    for mode in args.modes.split(","):
+        r = run_mode(args.model, mode, articles, args)
+        print(f"| {mode} | {r['sentences_per_s']:.0f} | {r['requests_per_s']:.1f} | "
               f"{r['p50']:.2f} | {r['p95']:.2f} | {r['p99']:.2f} | {r['errors']} | {r['5xx']} |", flush=True)
 
 
