@@ -5,7 +5,7 @@ model (claimtag, ``transformers.pipeline``, an ONNX export) reports the correcte
 without knowing about them:
 
 - a **prior shift** (Saerens et al., 2002): ``log(target share / training share)`` added to each
-  label's logit, for text whose label mix differs from the corpus's (denial is 12% of the
+  label's logit, for text whose label mix differs from the corpus's (denial is 9% of the
   corpus but about 2% of real war reporting);
 - **temperature scaling** (Guo et al., 2017): one scalar T fitted on dev so that
   ``softmax(logits / T + shift)`` is a calibrated probability.
