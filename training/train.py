@@ -148,18 +148,19 @@ def train(args: TrainingArguments, *, resume: bool = False) -> dict:
                                    batch_size=args.eval_batch_size, max_length=args.max_length)
     temperature = fit_temperature(dev_logits, dev_labels, shift=shift)
     fold_calibration(model, temperature, shift)
+    dev_calibrated = dev_logits / temperature + shift  # what the saved head now outputs on dev
     model.config.claimtag = {"max_length": args.max_length, "base_model": base_model,
                              "trained_at": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
     print(f"temperature {temperature:.3f} fitted on dev with prior shift "
           f"{dict(zip(LABELS, shift.round(3).tolist()))} (NLL {_nll(dev_logits, dev_labels):.4f} -> "
-          f"{_nll(dev_logits / temperature + shift, dev_labels):.4f})", flush=True)
+          f"{_nll(dev_calibrated, dev_labels):.4f})", flush=True)
 
     # --- save the run folder ---
     out.mkdir(parents=True, exist_ok=True)
     model.save_pretrained(out)
     tokenizer.save_pretrained(out)
     args.save(out / "training_config.json")
-    dev_metrics = classification_metrics(dev_labels, (dev_logits / temperature + shift).argmax(-1), LABELS)
+    dev_metrics = classification_metrics(dev_labels, dev_calibrated.argmax(-1), LABELS)
     metrics = {
         "train_sentences": len(train_data), "dev_sentences": len(dev_data),
         "epochs_run": trainer.state.epoch, "best_checkpoint": trainer.state.best_model_checkpoint,
