@@ -45,14 +45,19 @@ def test_training_end_to_end_on_tiny_bert(tmp_path, tiny_bert, ten_sentence_corp
 
 
 def test_same_config_same_metrics(tmp_path, tiny_bert, ten_sentence_corpus):
+    """Also with the length-window sampler and frozen word embeddings, which stay as they were."""
+    from transformers import AutoModel
+
     from training.train import train
 
     results = [train(TrainingArguments(output_dir=str(tmp_path / f"run{i}"), base_model=str(tiny_bert),
-                                       corpus=str(ten_sentence_corpus), num_epochs=1, batch_size=4,
-                                       evaluate_test=False))
+                                       corpus=str(ten_sentence_corpus), num_epochs=1, batch_size=2,
+                                       length_window=2, freeze_embeddings=True, evaluate_test=False))
                for i in range(2)]
     assert results[0]["dev"] == results[1]["dev"]
     assert results[0]["temperature"] == pytest.approx(results[1]["temperature"])
+    embeddings = [AutoModel.from_pretrained(folder).get_input_embeddings().weight for folder in (tiny_bert, tmp_path / "run0")]
+    assert bool((embeddings[0] == embeddings[1]).all())
 
 
 def test_temperature_scaling_lowers_ece_of_overconfident_logits():
@@ -114,3 +119,28 @@ def test_invalid_values_rejected():
         TrainingArguments(class_weighting="inverse")
     with pytest.raises(ValueError, match="batch_size must be positive"):
         TrainingArguments(batch_size=0)
+
+
+def test_length_window_order_is_a_seeded_permutation_with_less_padding():
+    import random
+
+    import torch
+
+    from training.sampling import LengthWindowSampler, length_window_order
+
+    lengths = [random.Random(i).randint(5, 60) for i in range(400)]
+
+    def padded(order):  # tokens after padding each batch of 16 to its longest
+        return sum(max(lengths[i] for i in order[b:b + 16]) * len(order[b:b + 16]) for b in range(0, 400, 16))
+
+    order = length_window_order(lengths, batch_size=16, window=8, generator=torch.Generator().manual_seed(0))
+    assert sorted(order) == list(range(400))
+    shuffled = torch.randperm(400, generator=torch.Generator().manual_seed(0)).tolist()
+    assert padded(order) < 0.8 * padded(shuffled)
+    sampler = LengthWindowSampler(lengths, batch_size=16, window=8, seed=3)
+    first = list(sampler)
+    assert list(sampler) == first and len(sampler) == 400
+    sampler.set_epoch(1)
+    assert list(sampler) != first and sorted(sampler) == list(range(400))
+    with pytest.raises(ValueError, match="window"):
+        LengthWindowSampler(lengths, batch_size=16, window=0, seed=0)

@@ -45,8 +45,11 @@ class TrainingArguments:
     early_stopping_patience: int = _help("Epochs without a better dev macro-F1 before stopping.", 2)
     bf16: bool = _help("Mixed precision: bfloat16 autocast for the forward and backward passes (CPU with "
                        "AVX-512 BF16); weights stay fp32.", False)
-    group_by_length: bool = _help("Batch sentences of similar length together to cut padding "
-                                  "(faster, but measured to hurt dev macro-F1 here).", False)
+    length_window: int = _help("Sort sentences by length within random windows of this many batches, then "
+                               "shuffle the batches: pads less, so trains faster (see training/sampling.py). "
+                               "0: plain random batches.", 0)
+    freeze_embeddings: bool = _help("Keep the base model's word embeddings fixed: words never seen in the corpus "
+                                    "keep their place beside the words that were, and each step is cheaper.", False)
     seed: int = _help("Seed for data order, initialisation of the head and dropout.", 42)
     threads: int = _help("torch CPU threads; 0 means one per core.", 0)
     logging_steps: int = _help("Log the training loss every this many steps.", 50)
@@ -56,6 +59,8 @@ class TrainingArguments:
     def __post_init__(self) -> None:
         if self.class_weighting not in CLASS_WEIGHTINGS:
             raise ValueError(f"class_weighting must be one of {CLASS_WEIGHTINGS}, not {self.class_weighting!r}")
+        if self.length_window < 0:
+            raise ValueError(f"length_window must be 0 (off) or positive, not {self.length_window}")
         for name in ("max_length", "batch_size", "eval_batch_size", "logging_steps"):
             if getattr(self, name) <= 0:
                 raise ValueError(f"{name} must be positive, not {getattr(self, name)}")

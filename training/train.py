@@ -30,6 +30,7 @@ from model.inference import predict_logits, softmax
 from training.arguments import TrainingArguments
 from training.calibration import fit_temperature, fold_calibration, prior_shift
 from training.model_card import write_model_card
+from training.sampling import LengthWindowSampler
 
 logger = logging.getLogger("claimtag.train")
 LABEL2ID = {label: i for i, label in enumerate(LABELS)}
@@ -40,9 +41,18 @@ CHECKPOINT_DIR = "checkpoints"
 class WeightedLossTrainer(Trainer):
     """``Trainer`` whose cross-entropy weighs each class (rare classes count more)."""
 
-    def __init__(self, *args, class_weights: torch.Tensor, label_smoothing: float = 0.0, **kwargs):
+    def __init__(self, *args, class_weights: torch.Tensor, label_smoothing: float = 0.0, length_window: int = 0,
+                 **kwargs):
         super().__init__(*args, **kwargs)
         self.loss_fn = torch.nn.CrossEntropyLoss(weight=class_weights, label_smoothing=label_smoothing)
+        self.length_window = length_window
+
+    def _get_train_sampler(self, train_dataset=None):
+        if not self.length_window:
+            return super()._get_train_sampler(train_dataset)
+        data = train_dataset if train_dataset is not None else self.train_dataset
+        return LengthWindowSampler([len(ids) for ids in data["input_ids"]], batch_size=self.args.train_batch_size,
+                                   window=self.length_window, seed=self.args.data_seed)
 
     def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
         labels = inputs.pop("labels")
@@ -101,6 +111,8 @@ def train(args: TrainingArguments, *, resume: bool = False) -> dict:
     # --- model and trainer ---
     model = AutoModelForSequenceClassification.from_pretrained(
         base_model, num_labels=len(LABELS), id2label=ID2LABEL, label2id=LABEL2ID)
+    if args.freeze_embeddings:
+        model.get_input_embeddings().weight.requires_grad_(False)
     hf_args = transformers.TrainingArguments(
         output_dir=str(out / CHECKPOINT_DIR),
         num_train_epochs=args.num_epochs,
@@ -120,7 +132,6 @@ def train(args: TrainingArguments, *, resume: bool = False) -> dict:
         data_seed=args.seed,
         use_cpu=True,
         bf16=args.bf16,
-        train_sampling_strategy="group_by_length" if args.group_by_length else "random",
         report_to=[],
         dataloader_num_workers=0,
         disable_tqdm=False,
@@ -131,7 +142,7 @@ def train(args: TrainingArguments, *, resume: bool = False) -> dict:
         data_collator=DataCollatorWithPadding(tokenizer), processing_class=tokenizer,
         compute_metrics=lambda p: {"macro_f1": macro_f1(p.label_ids, p.predictions.argmax(-1), len(LABELS))},
         callbacks=[EarlyStoppingCallback(args.early_stopping_patience), EpochSummary()],
-        class_weights=weights, label_smoothing=args.label_smoothing,
+        class_weights=weights, label_smoothing=args.label_smoothing, length_window=args.length_window,
     )
     checkpoint = get_last_checkpoint(str(out / CHECKPOINT_DIR)) if resume and (out / CHECKPOINT_DIR).is_dir() else None
     if resume:
