@@ -2,7 +2,8 @@
 
 Variants: the ``transformers.pipeline("text-classification")`` baseline with its default
 batching, claimtag fp32, and the faster backends (bf16, int8, ONNX fp32, ONNX int8 where
-exported). Each variant runs in its own process (so its peak memory is its own), the variants
+exported); ``BACKENDxN`` runs a backend in N worker processes of one thread each
+(:class:`model.pool.TaggerPool`, what ``claimtag tag --workers N`` uses). Each variant runs in its own process (so its peak memory is its own), the variants
 are interleaved over several rounds (this shared machine drifts by 5-40%), and the table gives
 the median, the ratio to the pipeline baseline and each variant's macro-F1 on the same
 sentences (the corpus's test split), since a faster backend only counts if it stays within 0.01
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import resource
 import statistics
 import subprocess
@@ -22,7 +24,13 @@ import sys
 import time
 from pathlib import Path
 
-VARIANTS = ("pipeline", "torch", "bf16", "int8", "onnx", "onnx-int8")
+VARIANTS = ("pipeline", "torch", "bf16", "int8", "onnx", "onnx-int8", "bf16x2", "onnx-int8x2")
+
+
+def parse_variant(variant: str) -> tuple[str, int]:
+    """'onnx-int8x2' -> ('onnx-int8', 2): a backend run in that many worker processes."""
+    match = re.fullmatch(r"(.+)x(\d+)", variant)
+    return (match[1], int(match[2])) if match else (variant, 1)
 
 
 def _sentences(corpus: str, limit: int) -> tuple[list[str], list[str]]:
@@ -49,6 +57,16 @@ def run_variant(variant: str, model: str, corpus: str, limit: int, threads: int)
         classifier(texts[:8])  # warm-up
         started = time.perf_counter()
         predicted = [r["label"] for r in classifier(texts)]
+        seconds = time.perf_counter() - started
+    elif parse_variant(variant)[1] > 1:
+        from model.pool import TaggerPool
+
+        backend, workers = parse_variant(variant)
+        with TaggerPool(model, workers=workers, backend=backend, threads=max(1, threads // workers)) as pool:
+            pool.tag_sentences(texts[:64])  # warm-up, every worker
+            started = time.perf_counter()
+            predicted = [r.label for r in pool.tag_sentences(texts)]
+            seconds = time.perf_counter() - started
     else:
         from model.tagger import Tagger
 
@@ -56,11 +74,13 @@ def run_variant(variant: str, model: str, corpus: str, limit: int, threads: int)
         tagger.tag_sentences(texts[:8])
         started = time.perf_counter()
         predicted = [r.label for r in tagger.tag_sentences(texts)]
-    seconds = time.perf_counter() - started
+        seconds = time.perf_counter() - started
     y_true = np.array([LABELS.index(g) for g in gold])
     y_pred = np.array([LABELS.index(p) for p in predicted])
     return {"variant": variant, "sentences": len(texts), "per_second": len(texts) / seconds,
-            "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            # with worker processes: this process plus each worker at the largest worker's peak
+            "peak_rss_mb": (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss + parse_variant(variant)[1] * (
+                resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss if parse_variant(variant)[1] > 1 else 0)) / 1024,
             "macro_f1": macro_f1(y_true, y_pred, len(LABELS))}
 
 
@@ -89,7 +109,7 @@ def main() -> None:
         print(json.dumps(run_variant(args.child, args.model, corpus, args.limit, args.threads)))
         return
     variants = args.variants.split(",")
-    if any(v.startswith("onnx") for v in variants):
+    if any(parse_variant(v)[0].startswith("onnx") for v in variants):
         prepare_onnx(args.model)
     results: dict[str, list[dict]] = {v: [] for v in variants}
     for round_ in range(args.rounds):

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections import Counter
+from collections import Counter, deque
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
@@ -22,6 +22,7 @@ from tqdm import tqdm
 
 from model.archive import ArticleRecord, BadRecord, iter_inputs
 from model.render import iter_jsonl, write_csv, write_html
+from model.pool import TaggerPool
 from model.tagger import TaggedArticle, Tagger
 
 FORMATS = ("jsonl", "csv", "html")
@@ -77,10 +78,12 @@ def recover_journal(path: Path) -> set[str]:
 
 
 def tag_archive(
-    inputs: Iterable[str | Path], output: str | Path, tagger: Tagger, *, fmt: str = "jsonl",
+    inputs: Iterable[str | Path], output: str | Path, tagger: Tagger | TaggerPool, *, fmt: str = "jsonl",
     text_column: str = "text", id_column: str = "id", chunk_articles: int = 32, show_progress: bool = True,
 ) -> BatchSummary:
-    """Tag every article of ``inputs`` into ``output``; see the module docstring for resuming."""
+    """Tag every article of ``inputs`` into ``output``; see the module docstring for resuming.
+    ``tagger`` is a :class:`Tagger`, or a :class:`TaggerPool` to tag in several processes (the
+    results are still written in input order by this process alone)."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown output format {fmt!r}; choose from {', '.join(FORMATS)}")
     output = Path(output)
@@ -92,13 +95,20 @@ def tag_archive(
     seen: set[str] = set()
     records = _fresh_records(iter_inputs(inputs, text_column=text_column, id_column=id_column), done, seen, summary)
     bar = tqdm(unit=" articles", disable=not show_progress, dynamic_ncols=True)
+    pending: deque[list[ArticleRecord]] = deque()  # chunks handed to the tagger, not yet written
     with journal.open("ab") as sink, errors_path(output).open("w", encoding="utf-8") as errors:
-        while chunk := list(islice(records, chunk_articles)):
-            good = [r for r in chunk if isinstance(r, ArticleRecord)]
-            for bad in (r for r in chunk if isinstance(r, BadRecord)):
-                errors.write(json.dumps(bad.to_dict(), ensure_ascii=False) + "\n")
-                summary.errors += 1
-            for record, tagged in zip(good, tagger.tag_articles([r.text for r in good])):
+
+        def chunk_texts() -> Iterator[list[str]]:
+            while chunk := list(islice(records, chunk_articles)):
+                for bad in (r for r in chunk if isinstance(r, BadRecord)):
+                    errors.write(json.dumps(bad.to_dict(), ensure_ascii=False) + "\n")
+                    summary.errors += 1
+                pending.append([r for r in chunk if isinstance(r, ArticleRecord)])
+                yield [r.text for r in pending[-1]]
+
+        for tagged_chunk in tagger.map_articles(chunk_texts()):
+            good = pending.popleft()
+            for record, tagged in zip(good, tagged_chunk, strict=True):
                 line = article_row(record, tagged)
                 sink.write((json.dumps(line, ensure_ascii=False) + "\n").encode("utf-8"))
                 summary.articles += 1

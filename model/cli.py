@@ -28,6 +28,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     tag.add_argument("--batch-size", type=int, default=0, help="sentences per forward pass (0: the backend's default)")
     tag.add_argument("--threads", type=int, default=0,
                      help="torch/ONNX threads (0: one per core); ray engine: threads per actor (0: 1)")
+    tag.add_argument("--workers", type=int, default=1,
+                     help="local engine: tagging processes, each with its own model on cores/workers threads "
+                          "(2 on a 2-core machine: about 1.3x the sentences/s of one process with 2 threads)")
     tag.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     ray = tag.add_argument_group("ray engine", "`--engine ray` writes a folder of shards; needs `pip install -e .[ray]`")
     ray.add_argument("--engine", choices=ENGINES, default="local",
@@ -55,12 +58,20 @@ def _tag(args: argparse.Namespace) -> int:
     if args.format == "parquet":
         raise ValueError("--format parquet: only with --engine ray (the local engine writes jsonl, csv or html)")
     from model.batch import tag_archive
+    from model.pool import TaggerPool
     from model.tagger import Tagger
 
+    if args.workers < 1:
+        raise ValueError(f"--workers must be at least 1, not {args.workers}")
     fmt = args.format or next((f for f in FORMATS if args.output.endswith("." + f)), "jsonl")
-    tagger = Tagger.load(args.model, backend=args.backend, batch_size=args.batch_size or None, threads=args.threads or None)
-    summary = tag_archive(args.inputs, args.output, tagger, fmt=fmt, text_column=args.text_column,
-                          id_column=args.id_column, show_progress=not args.no_progress)
+    options = {"backend": args.backend, "batch_size": args.batch_size or None, "threads": args.threads or None}
+    tagger = TaggerPool(args.model, workers=args.workers, **options) if args.workers > 1 else Tagger.load(args.model, **options)
+    try:
+        summary = tag_archive(args.inputs, args.output, tagger, fmt=fmt, text_column=args.text_column,
+                              id_column=args.id_column, show_progress=not args.no_progress)
+    finally:
+        if isinstance(tagger, TaggerPool):
+            tagger.close()
     for line in summary.lines():
         print(line)
     if summary.errors:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Sequence
+from typing import Iterable, Iterator, Sequence
 
 from annotations.schema import LABELS
 from model.backends import DEFAULT_BATCH_SIZES, Forward, load_forward
@@ -78,6 +78,11 @@ class Tagger:
     def tag_articles(self, texts: Sequence[str]) -> list[TaggedArticle]:
         """Tag several articles at once: their sentences share length-sorted batches."""
         return self.tag_segmented(texts, [segment(text) for text in texts])
+
+    def map_articles(self, chunks: Iterable[Sequence[str]]) -> Iterator[list[TaggedArticle]]:
+        """Tag each chunk of article texts in turn, yielding one list per chunk (the interface
+        :class:`model.pool.TaggerPool` shares, so the batch command takes either)."""
+        return (self.tag_articles(chunk) for chunk in chunks)
 
     def tag_segmented(self, texts: Sequence[str], spans: Sequence[Sequence[Span]]) -> list[TaggedArticle]:
         """Tag articles already cut into sentence ``spans`` (one list per text), as
