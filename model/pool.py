@@ -68,7 +68,13 @@ class TaggerPool:
         return [a for chunk in self._map(_tag_articles, self._slices(texts)) for a in chunk]
 
     def tag_sentences(self, sentences: Sequence[str]) -> list[TaggedSentence]:
-        return [s for chunk in self._map(_tag_sentences, self._slices(sentences)) for s in chunk]
+        # deal out slices of similar length (each worker sorts only its own slice), then restore the order
+        order = sorted(range(len(sentences)), key=lambda i: len(sentences[i]))
+        tagged = [s for chunk in self._map(_tag_sentences, self._slices([sentences[i] for i in order])) for s in chunk]
+        results: list[TaggedSentence | None] = [None] * len(sentences)
+        for position, result in zip(order, tagged):
+            results[position] = result
+        return results
 
     def close(self) -> None:
         self._executor.shutdown(wait=True, cancel_futures=True)
