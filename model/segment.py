@@ -8,8 +8,8 @@ segmenter handles abbreviations, decimals, ellipses and quotes.
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass
-from functools import lru_cache
 
 import pysbd
 
@@ -24,9 +24,16 @@ class Span:
     end: int
 
 
-@lru_cache(maxsize=1)
+_per_thread = threading.local()
+
+
 def _segmenter() -> pysbd.Segmenter:
-    return pysbd.Segmenter(language="en", clean=False, char_span=True)
+    """This thread's segmenter: a pysbd Segmenter keeps the text it is working on in its own
+    attributes, so one shared between threads (the server segments in a thread pool) mixes up
+    concurrent articles."""
+    if not hasattr(_per_thread, "segmenter"):
+        _per_thread.segmenter = pysbd.Segmenter(language="en", clean=False, char_span=True)
+    return _per_thread.segmenter
 
 
 def segment(text: str) -> list[Span]:

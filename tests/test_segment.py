@@ -51,3 +51,14 @@ def test_empty_and_blank_text():
 def test_segment_reconstructs_corpus_article(articles):
     article = articles[0]
     assert [article.text[s.start:s.end] for s in segment(article.text)] == [s.text for s in article.sentences]
+
+
+def test_concurrent_segmentation_in_threads_gives_the_same_spans():
+    """The server segments in a thread pool; a shared pysbd Segmenter mixed articles up."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    texts = [f'Gen. Smith said {i} drones fell. Officials denied it. "We saw nothing," he said.\nHeadline {i} '
+             * (1 + i % 3) for i in range(40)]
+    expected = [segment(t) for t in texts]
+    with ThreadPoolExecutor(8) as pool:
+        assert list(pool.map(segment, texts * 3)) == expected * 3
