@@ -11,7 +11,8 @@ The modes:
 - ``none``: no batching at all (``--max-wait-ms 0 --max-batch-size 1``): one sentence per
   forward pass.
 
-    python benchmarks/load.py --model runs/default [--clients 64 --requests 50]
+    pip install -e ".[bench]"   # aiohttp: the load generator shares this machine's cores, so keep it light
+    python benchmarks/load.py --model runs/default --backend bf16 [--clients 64 --requests 50]
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ import subprocess
 import sys
 import time
 
-import httpx
+import aiohttp
 
 from annotations.schema import DEFAULT_CORPUS, load_corpus
 
@@ -37,12 +38,13 @@ def _free_port() -> int:
 
 async def _wait_ready(base: str, timeout: float = 120.0) -> None:
     deadline = time.monotonic() + timeout
-    async with httpx.AsyncClient() as client:
+    async with aiohttp.ClientSession() as client:
         while time.monotonic() < deadline:
             try:
-                if (await client.get(base + "/readyz")).status_code == 200:
-                    return
-            except httpx.TransportError:
+                async with client.get(base + "/readyz") as response:
+                    if response.status == 200:
+                        return
+            except aiohttp.ClientError:
                 pass
             await asyncio.sleep(0.5)
     raise TimeoutError("server did not become ready")
@@ -54,28 +56,28 @@ async def _load(base: str, articles: list[str], clients: int, requests: int, tim
     statuses: dict[int, int] = {}
     sentences = 0
 
-    async def client_loop(index: int, http: httpx.AsyncClient) -> None:
+    async def client_loop(index: int, http: aiohttp.ClientSession) -> None:
         nonlocal sentences
         for n in range(requests):
             text = articles[(index * requests + n) % len(articles)]
             started = time.perf_counter()
+            url, body = (base + "/v1/tag", {"text": text}) if route == "tag" else (base + "/v1/classify", {"sentences": [text]})
             try:
-                if route == "tag":
-                    response = await http.post(base + "/v1/tag", json={"text": text})
-                else:
-                    response = await http.post(base + "/v1/classify", json={"sentences": [text]})
-                status = response.status_code
-                if status == 200:
-                    body = response.json()
-                    sentences += len(body["articles"][0]["sentences"]) if route == "tag" else len(body["results"])
-            except httpx.HTTPError:
+                async with http.post(url, json=body) as response:
+                    status = response.status
+                    if status == 200:
+                        answer = await response.json()
+                        sentences += len(answer["articles"][0]["sentences"]) if route == "tag" else len(answer["results"])
+                    else:
+                        await response.read()
+            except (aiohttp.ClientError, asyncio.TimeoutError):
                 status = -1
             latencies.append(time.perf_counter() - started)
             statuses[status] = statuses.get(status, 0) + 1
 
-    limits = httpx.Limits(max_connections=clients)
     started = time.perf_counter()
-    async with httpx.AsyncClient(timeout=timeout, limits=limits) as http:
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=clients),
+                                     timeout=aiohttp.ClientTimeout(total=timeout)) as http:
         await asyncio.gather(*(client_loop(i, http) for i in range(clients)))
     seconds = time.perf_counter() - started
     q = statistics.quantiles(latencies, n=100)
