@@ -1,11 +1,13 @@
-"""Sentences per second of the local engine and of the Ray engine with 1 and 2 actors, on the
-same articles, in one run; and where the Ray engine's time goes.
+"""Sentences per second of the local engine (one process, and worker processes) and of the Ray
+engine with 1 and 2 actors, on the same articles, in one run; and where the Ray engine's time goes.
 
 The articles are the shipped corpus's (real article layout: headlines, bylines, about 30
 sentences each), repeated with fresh ids up to ``--articles``. Each variant tags them into a
 fresh output folder, end to end as `claimtag tag` does:
 
 - local: ``model.batch.tag_archive``, one process, ``--threads`` torch threads (default 2);
+- local workers: the same with a :class:`model.pool.TaggerPool` of one-thread worker processes,
+  one per thread (``claimtag tag --workers``);
 - ray 1 actor: one actor with all the threads;
 - ray 2 actors: two actors of one thread each (``--threads`` split evenly).
 
@@ -18,7 +20,7 @@ Ray itself is started once (``num_cpus`` = the threads), before the first Ray va
 printed apart. The variants are interleaved over ``--rounds`` (this shared machine drifts by
 5-40%), and the table gives medians.
 
-    python benchmarks/ray_scaling.py --model runs/default --articles 100 [--rounds 1]
+    python benchmarks/ray_scaling.py --model runs/default --articles 100 [--rounds 1] [--no-ray]
 """
 
 from __future__ import annotations
@@ -43,17 +45,24 @@ def write_articles(path: Path, count: int, corpus: str | None) -> None:
                                      "outlet": article.outlet}, ensure_ascii=False) + "\n")
 
 
-def run_local(path: Path, out: Path, model: str, backend: str, threads: int) -> dict:
+def run_local(path: Path, out: Path, model: str, backend: str, threads: int, workers: int = 1) -> dict:
     from model.batch import tag_archive
+    from model.pool import TaggerPool
     from model.tagger import Tagger
 
     started = time.perf_counter()
-    tagger = Tagger.load(model, backend=backend, threads=threads)
+    if workers > 1:  # the workers load their models on the first chunk: counted in busy, not load
+        tagger = TaggerPool(model, workers=workers, backend=backend, threads=threads // workers)
+    else:
+        tagger = Tagger.load(model, backend=backend, threads=threads)
     load = time.perf_counter() - started
     summary = tag_archive([path], out / "tagged.jsonl", tagger, show_progress=False)
     wall = time.perf_counter() - started
-    return {"variant": "local", "actors": 1, "threads": threads, "articles": summary.articles,
-            "sentences": summary.sentences, "wall": wall, "load": load, "busy": summary.seconds}
+    if workers > 1:
+        tagger.close()
+    variant = f"local, {workers} workers" if workers > 1 else "local"
+    return {"variant": variant, "actors": workers, "threads": threads // workers, "articles": summary.articles,
+            "sentences": summary.sentences, "wall": wall, "load": load, "busy": summary.seconds * workers}
 
 
 def run_ray(path: Path, out: Path, model: str, backend: str, actors: int, threads: int, shard_size: int) -> dict:
@@ -77,6 +86,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2, help="cores used by every variant")
     parser.add_argument("--shard-size", type=int, default=0, help="articles per shard (0: about 4 shards per actor)")
     parser.add_argument("--rounds", type=int, default=1)
+    parser.add_argument("--no-ray", action="store_true", help="only the local engine's rows (no Ray needed)")
     args = parser.parse_args()
     shard_size = args.shard_size or max(1, args.articles // (4 * args.threads))
     results: dict[str, list[dict]] = {}
@@ -86,11 +96,11 @@ def main() -> None:
         path = tmp / "articles.jsonl"
         write_articles(path, args.articles, args.corpus)
         for round_ in range(args.rounds):
-            runs = [("local", None), ("ray", 1), ("ray", args.threads)]
+            runs = [("local", 1), ("local", args.threads)] + ([] if args.no_ray else [("ray", 1), ("ray", args.threads)])
             for engine, actors in runs:
                 out = Path(tempfile.mkdtemp(dir=tmp))
                 if engine == "local":
-                    result = run_local(path, out, args.model, args.backend, args.threads)
+                    result = run_local(path, out, args.model, args.backend, args.threads, workers=actors)
                 else:
                     if ray_start is None:
                         from model.ray_engine import init_ray
@@ -107,7 +117,7 @@ def main() -> None:
     local_rate = median(results["local"], "sentences") / median(results["local"], "wall")
     print(f"\n{first['articles']} articles, {first['sentences']} sentences ({first['sentences'] / first['articles']:.1f} "
           f"per article), backend {args.backend}, {args.threads} cores, shards of {shard_size} articles, "
-          f"median of {args.rounds} round(s); Ray start-up (once, not in the table): {ray_start:.1f} s\n")
+          f"median of {args.rounds} round(s)" + (f"; Ray start-up (once, not in the table): {ray_start:.1f} s" if ray_start else "") + "\n")
     print("| engine | actors x threads | wall s | sentences/s (wall) | x local | model load s | busy sentences/s per core "
           "| overhead s | actor time: read / segment / model / write |\n|---|---|---|---|---|---|---|---|---|")
     for variant, runs in results.items():
@@ -118,7 +128,7 @@ def main() -> None:
             split = " / ".join(f"{p / sum(parts):.0%}" for p in parts)
             overhead = wall - busy / runs[0]["actors"]
         else:
-            split, overhead = "(not split)", wall - busy
+            split, overhead = "(not split)", wall - busy / runs[0]["actors"]
         print(f"| {variant} | {runs[0]['actors']} x {runs[0]['threads']} | {wall:.1f} | {sentences / wall:.0f} | "
               f"{sentences / wall / local_rate:.2f} | {median(runs, 'load'):.1f} | {per_core:.0f} | {overhead:.1f} | {split} |")
     print("""
