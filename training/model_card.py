@@ -71,7 +71,7 @@ think tanks, page furniture) across several conflicts, every sentence labelled; 
 Fine-tuned from `{args.resolved_base_model()}` with the Hugging Face `Trainer`: learning rate
 {args.learning_rate}, batch size {args.batch_size}, at most {args.num_epochs} epochs with early stopping on dev
 macro-F1 (patience {args.early_stopping_patience}; ran {metrics['epochs_run']:.1f} epochs), max length {args.max_length},
-seed {args.seed}. Class imbalance: weighted cross-entropy ({args.class_weighting}): {_WEIGHTING_WHY[args.class_weighting]}.
+seed {args.seed}. Batches: {_batches(args)}. Class imbalance: weighted cross-entropy ({args.class_weighting}): {_WEIGHTING_WHY[args.class_weighting]}.
 Training took {metrics['train_seconds']:.0f} s on CPU. The full configuration is in `training_config.json`.
 
 ## Metrics
@@ -95,3 +95,9 @@ softmax of the saved model's logits is the calibrated probability. {calibration}
 - It classifies the form of a statement, not its truth.
 """
     (run_dir / "README.md").write_text(card, encoding="utf-8")
+
+
+def _batches(args) -> str:
+    order = (f"sorted by length within random windows of {args.length_window} batches, then shuffled "
+             "(less padding, nearly random order)" if args.length_window else "random")
+    return order + ("; word embeddings frozen" if args.freeze_embeddings else "")
