@@ -45,14 +45,16 @@ def test_training_end_to_end_on_tiny_bert(tmp_path, tiny_bert, ten_sentence_corp
 
 
 def test_same_config_same_metrics(tmp_path, tiny_bert, ten_sentence_corpus):
-    """Also with the length-window sampler and frozen word embeddings, which stay as they were."""
+    """Also with the length-window sampler, a linear probe first, and frozen word embeddings,
+    which stay as they were."""
     from transformers import AutoModel
 
     from training.train import train
 
     results = [train(TrainingArguments(output_dir=str(tmp_path / f"run{i}"), base_model=str(tiny_bert),
                                        corpus=str(ten_sentence_corpus), num_epochs=1, batch_size=2,
-                                       length_window=2, freeze_embeddings=True, evaluate_test=False))
+                                       length_window=2, freeze_embeddings=True, linear_probe=True,
+                                       evaluate_test=False))
                for i in range(2)]
     assert results[0]["dev"] == results[1]["dev"]
     assert results[0]["temperature"] == pytest.approx(results[1]["temperature"])
@@ -144,3 +146,28 @@ def test_length_window_order_is_a_seeded_permutation_with_less_padding():
     assert list(sampler) != first and sorted(sampler) == list(range(400))
     with pytest.raises(ValueError, match="window"):
         LengthWindowSampler(lengths, batch_size=16, window=0, seed=0)
+
+
+def test_linear_probe_fits_the_head_to_what_it_reads(tiny_bert):
+    import torch
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+    from training.calibration import classifier_head
+    from training.linear_probe import fit_head, head_inputs
+
+    model = AutoModelForSequenceClassification.from_pretrained(tiny_bert, num_labels=5).eval()
+    tokenizer = AutoTokenizer.from_pretrained(tiny_bert)
+    texts = ["The ministry said drones fell.", "Residents heard blasts.", "Kyiv denied it."]
+    features = head_inputs(model, tokenizer, texts, batch_size=2)
+    head = classifier_head(model)
+    with torch.no_grad():  # the features are exactly what the head reads, in the order of texts
+        for text, row in zip(texts, features):
+            logits = model(**tokenizer([text], return_tensors="pt")).logits[0]
+            assert torch.allclose(head(torch.from_numpy(row)), logits, atol=1e-5)
+    rng = np.random.default_rng(0)
+    labels = np.arange(30) % 5
+    separable = rng.normal(size=(30, features.shape[1])).astype(np.float32)
+    separable[np.arange(30), labels] += 5.0
+    assert fit_head(model, separable, labels) == 1.0
+    with torch.no_grad():
+        assert head(torch.from_numpy(separable)).argmax(-1).tolist() == labels.tolist()

@@ -50,6 +50,9 @@ class TrainingArguments:
                                "0: plain random batches.", 0)
     freeze_embeddings: bool = _help("Keep the base model's word embeddings fixed: words never seen in the corpus "
                                     "keep their place beside the words that were, and each step is cheaper.", False)
+    linear_probe: bool = _help("Fit the head first by logistic regression on the frozen model's features, then "
+                               "fine-tune everything (LP-FT): keeps more of the pretrained features' robustness "
+                               "to text unlike the corpus.", False)
     seed: int = _help("Seed for data order, initialisation of the head and dropout.", 42)
     threads: int = _help("torch CPU threads; 0 means one per core.", 0)
     logging_steps: int = _help("Log the training loss every this many steps.", 50)

@@ -29,6 +29,7 @@ from eval.metrics import classification_metrics, macro_f1
 from model.inference import predict_logits, softmax
 from training.arguments import TrainingArguments
 from training.calibration import fit_temperature, fold_calibration, prior_shift
+from training.linear_probe import fit_head, head_inputs
 from training.model_card import write_model_card
 from training.sampling import LengthWindowSampler
 
@@ -113,6 +114,16 @@ def train(args: TrainingArguments, *, resume: bool = False) -> dict:
         base_model, num_labels=len(LABELS), id2label=ID2LABEL, label2id=LABEL2ID)
     if args.freeze_embeddings:
         model.get_input_embeddings().weight.requires_grad_(False)
+    weights = class_weights(train_data["label"], args.class_weighting)
+    if args.linear_probe:  # LP-FT: start fine-tuning from a fitted head, not a random one
+        started_probe = time.time()
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=args.bf16):
+            features = head_inputs(model, tokenizer, [r["text"] for r in splits["train"]],
+                                   batch_size=args.eval_batch_size, max_length=args.max_length)
+        labels = np.array(train_data["label"])
+        accuracy = fit_head(model, features, labels, sample_weight=weights.numpy()[labels])
+        print(f"linear probe: head fitted on {len(labels)} frozen feature vectors in {time.time() - started_probe:.0f} s "
+              f"(training accuracy {accuracy:.3f})", flush=True)
     hf_args = transformers.TrainingArguments(
         output_dir=str(out / CHECKPOINT_DIR),
         num_train_epochs=args.num_epochs,
@@ -136,7 +147,6 @@ def train(args: TrainingArguments, *, resume: bool = False) -> dict:
         dataloader_num_workers=0,
         disable_tqdm=False,
     )
-    weights = class_weights(train_data["label"], args.class_weighting)
     trainer = WeightedLossTrainer(
         model=model, args=hf_args, train_dataset=train_data, eval_dataset=dev_data,
         data_collator=DataCollatorWithPadding(tokenizer), processing_class=tokenizer,
