@@ -100,4 +100,6 @@ softmax of the saved model's logits is the calibrated probability. {calibration}
 def _batches(args) -> str:
     order = (f"sorted by length within random windows of {args.length_window} batches, then shuffled "
              "(less padding, nearly random order)" if args.length_window else "random")
-    return order + ("; word embeddings frozen" if args.freeze_embeddings else "")
+    return (order + ("; word embeddings frozen" if args.freeze_embeddings else "")
+            + ("; the head was first fitted by logistic regression on the frozen features (LP-FT)"
+               if args.linear_probe else ""))
