@@ -42,6 +42,12 @@ def _sentences(corpus: str, limit: int) -> tuple[list[str], list[str]]:
     return [r["text"] for r in rows], [r["label"] for r in rows]
 
 
+def _peak_rss_kb(workers: int) -> int:
+    """This process's peak, plus, with worker processes, each worker at the largest worker's."""
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return own + (workers * resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss if workers > 1 else 0)
+
+
 def _timed(tag_all, passes: int) -> tuple[float, list[str]]:
     """One untimed warm-up pass, then the median seconds of ``passes`` timed passes."""
     predicted = tag_all()
@@ -82,9 +88,7 @@ def run_variant(variant: str, model: str, corpus: str, limit: int, threads: int,
     y_true = np.array([LABELS.index(g) for g in gold])
     y_pred = np.array([LABELS.index(p) for p in predicted])
     return {"variant": variant, "sentences": len(texts), "per_second": len(texts) / seconds,
-            # with worker processes: this process plus each worker at the largest worker's peak
-            "peak_rss_mb": (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss + parse_variant(variant)[1] * (
-                resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss if parse_variant(variant)[1] > 1 else 0)) / 1024,
+            "peak_rss_mb": _peak_rss_kb(parse_variant(variant)[1]) / 1024,
             "macro_f1": macro_f1(y_true, y_pred, len(LABELS))}
 
 

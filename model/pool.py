@@ -1,10 +1,11 @@
 """Tag in several worker processes, each with its own copy of the model (like spaCy's
 ``n_process``).
 
-A 6-layer model on short length-sorted batches uses two threads poorly: ONNX int8 measured
-about 297 sentences/s on one thread and 446 on two, while two one-thread processes side by
-side reached about 570 together. :class:`TaggerPool` gives that to the batch command and the
-benchmark: the same calls as :class:`model.tagger.Tagger`, results in input order.
+Worker processes run everything in parallel, pysbd segmentation (pure Python, about half of an
+article job's time) included, where threads only share the forward pass. Measured on 2 cores:
+the batch command went from 215 to 278 sentences/s with two one-thread workers (README "Batch
+command"); on pre-split sentences the gain was 0-20%. :class:`TaggerPool` has the same calls as
+:class:`model.tagger.Tagger` and returns results in input order.
 """
 
 from __future__ import annotations
