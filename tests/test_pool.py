@@ -50,6 +50,14 @@ def test_cli_workers_option(tmp_path, tiny_run):
     assert [json.loads(line)["id"] for line in out.open()] == ["a0", "a1", "a2"]
 
 
+def test_cli_rejects_zero_workers_naming_the_option(tmp_path, tiny_run, capsys):
+    archive = tmp_path / "in.jsonl"
+    archive.write_text(json.dumps({"id": "a0", "text": TEXTS[0]}) + "\n")
+    assert main(["tag", str(archive), "--model", str(tiny_run), "--output", str(tmp_path / "o.jsonl"),
+                 "--workers", "0", "--no-progress"]) != 0
+    assert "--workers" in capsys.readouterr().err
+
+
 def test_missing_model_or_onnx_file_fails_before_starting_workers(tmp_path, tiny_run):
     with pytest.raises(FileNotFoundError, match="config.json"):
         TaggerPool(tmp_path, workers=2)
