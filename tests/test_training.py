@@ -121,6 +121,8 @@ def test_invalid_values_rejected():
         TrainingArguments(class_weighting="inverse")
     with pytest.raises(ValueError, match="batch_size must be positive"):
         TrainingArguments(batch_size=0)
+    with pytest.raises(ValueError, match="length_window must be 0"):
+        TrainingArguments(length_window=-1)
 
 
 def test_length_window_order_is_a_seeded_permutation_with_less_padding():
